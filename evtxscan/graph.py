@@ -1,0 +1,365 @@
+"""The process graph: one node per process instance, edges parent -> child, per host.
+
+Why this is more than ``parent_pid -> pid``: PIDs are reused constantly on busy servers,
+4688 v0/v1 records name no parent, the same process is often logged by both Sysmon and
+Security, and parents that started before logging never appear.  Each edge therefore
+records *how* it was resolved, so a responder knows how far to trust a chain:
+
+``guid``            Sysmon ParentProcessGuid matched a known process.
+``pid+time+logon``  creator PID whose lifetime covers the child's start, and whose logon
+                    session is the child's SubjectLogonId.
+``pid+time``        creator PID whose lifetime covers the child's start.
+``name-only``       no such process was logged; the record names the parent, so a
+                    placeholder carries that name.
+``placeholder``     no such process was logged and the record does not name it.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import networkx as nx
+
+from .normalize import ProcEvent, Source, basename, parent_fields, synth_entity_id, to_ecs
+
+#: A Sysmon 1 and a 4688 of the same process are written within this many microseconds.
+SAME_PROCESS_WINDOW_US = 2_000_000
+
+
+def ts_us(ts: str) -> int:
+    """Microseconds since the epoch of an ``...Z`` ISO timestamp (0 when unparsable)."""
+    try:
+        dt = datetime.fromisoformat(ts.replace("Z", "+00:00"))
+    except ValueError:
+        return 0
+    return int(dt.timestamp()) * 1_000_000 + dt.microsecond
+
+
+@dataclass(slots=True)
+class Process:
+    """One process instance (a graph node).  ``starts`` holds every start record seen."""
+
+    node: int
+    host: str
+    pid: int | None
+    executable: str
+    entity_id: str
+    start_time: str | None = None         # None for placeholders
+    end_time: str | None = None
+    starts: list[ProcEvent] = field(default_factory=list)
+    ends: list[Source] = field(default_factory=list)
+    placeholder: bool = False
+    parent: int | None = None
+    parent_how: str | None = None
+    command_line: str | None = None       # placeholders: parent command line if known
+
+    @property
+    def name(self) -> str:
+        return basename(self.executable)
+
+    @property
+    def primary(self) -> ProcEvent | None:
+        """The richest start record: Sysmon if present, else the first Security one."""
+        return self.starts[0] if self.starts else None
+
+    @property
+    def logon_id(self) -> str | None:
+        ev = self.primary
+        if ev is None:
+            return None
+        target = (ev.extra or {}).get("target_logon_id")
+        return target or ev.logon_id  # type: ignore[return-value]
+
+    @property
+    def sources(self) -> list[Source]:
+        return [e.source for e in self.starts]
+
+    def cmdline(self) -> str | None:
+        ev = self.primary
+        return ev.command_line if ev is not None else self.command_line
+
+
+class ProcessGraph:
+    """Process instances of every host, with parent edges and how each was resolved.
+
+    Build once with ``ProcessGraph.build(events)``; afterwards it is read-only and
+    offers the queries the rules, triage, reports and TUI need.
+    """
+
+    def __init__(self) -> None:
+        self.g = nx.DiGraph()
+        self.procs: list[Process] = []
+        self._by_entity: dict[tuple[str, str], int] = {}
+        self._by_host: dict[str, list[int]] = defaultdict(list)
+
+    # ------------------------------------------------------------------ building
+    @classmethod
+    def build(cls, events: Iterable[ProcEvent]) -> ProcessGraph:
+        self = cls()
+        starts: list[ProcEvent] = []
+        ends: list[ProcEvent] = []
+        for ev in events:
+            (starts if ev.kind == "start" else ends).append(ev)
+        # Sysmon first so that a 4688 of the same process joins the Sysmon node; then
+        # by time, then by provenance for a deterministic result.
+        starts.sort(key=lambda e: (not e.is_sysmon, e.timestamp, e.host, e.source.file,
+                                   e.source.record_id))
+        by_pid: dict[tuple[str, int | None], list[int]] = defaultdict(list)
+        for ev in starts:
+            self._add_start(ev, by_pid)
+        # lifetime index: (host, pid) -> nodes sorted by start time
+        index: dict[tuple[str, int | None], tuple[list[int], list[int]]] = {}
+        for key, nodes in by_pid.items():
+            nodes.sort(key=lambda n: (self.procs[n].start_time or "", n))
+            index[key] = ([ts_us(self.procs[n].start_time or "") for n in nodes], nodes)
+        self._apply_ends(ends, index)
+        real = len(self.procs)
+        for n in range(real):
+            self._resolve_parent(n, index)
+        for host, nodes in self._by_host.items():
+            nodes.sort(key=lambda n: (self.procs[n].start_time or "", n))
+        return self
+
+    def _new(self, proc: Process) -> int:
+        self.procs.append(proc)
+        self.g.add_node(proc.node)
+        self._by_entity[(proc.host, proc.entity_id)] = proc.node
+        self._by_host[proc.host].append(proc.node)
+        return proc.node
+
+    def _add_start(self, ev: ProcEvent, by_pid: dict) -> None:
+        host = ev.host
+        if ev.is_sysmon and ev.entity_id:
+            n = self._by_entity.get((host, ev.entity_id))
+            if n is not None:  # the same record from another copy of the log
+                self.procs[n].starts.append(ev)
+                return
+        else:
+            n = self._same_process(ev, by_pid)
+            if n is not None:
+                self.procs[n].starts.append(ev)
+                self.procs[n].starts.sort(key=lambda e: (not e.is_sysmon,))
+                return
+        eid = ev.entity_id or synth_entity_id(host, ev.pid, ev.timestamp)
+        n = self._by_entity.get((host, eid))
+        if n is not None:
+            self.procs[n].starts.append(ev)
+            return
+        ev.entity_id = eid
+        n = self._new(Process(node=len(self.procs), host=host, pid=ev.pid,
+                              executable=ev.executable, entity_id=eid,
+                              start_time=ev.timestamp, starts=[ev]))
+        by_pid[(host, ev.pid)].append(n)
+
+    def _same_process(self, ev: ProcEvent, by_pid: dict) -> int | None:
+        """A Sysmon-logged process with the same host, PID and image, started within
+        ``SAME_PROCESS_WINDOW_US`` of this Security record: the same process."""
+        t = ts_us(ev.timestamp)
+        exe = ev.executable.lower()
+        for n in by_pid.get((ev.host, ev.pid), ()):
+            p = self.procs[n]
+            if (p.primary is not None and p.primary.is_sysmon
+                    and p.executable.lower() == exe
+                    and abs(ts_us(p.start_time or "") - t) <= SAME_PROCESS_WINDOW_US):
+                ev.entity_id = p.entity_id
+                return n
+        return None
+
+    def _holder(self, index: dict, host: str, pid: int | None, t: int,
+                exclude: int | None = None) -> list[int]:
+        """Nodes that held ``pid`` on ``host`` at time ``t``: started at or before it and
+        not ended before it; latest start first."""
+        entry = index.get((host, pid))
+        if not entry:
+            return []
+        times, nodes = entry
+        i = bisect.bisect_right(times, t)
+        out = []
+        for j in range(i - 1, -1, -1):
+            n = nodes[j]
+            if n == exclude:
+                continue
+            p = self.procs[n]
+            if p.end_time is not None and ts_us(p.end_time) < t:
+                continue
+            out.append(n)
+        return out
+
+    def _apply_ends(self, ends: list[ProcEvent], index: dict) -> None:
+        for ev in sorted(ends, key=lambda e: (e.timestamp, e.source.file, e.source.record_id)):
+            n = None
+            if ev.entity_id:
+                n = self._by_entity.get((ev.host, ev.entity_id))
+            if n is None:
+                t = ts_us(ev.timestamp)
+                for cand in self._holder(index, ev.host, ev.pid, t):
+                    p = self.procs[cand]
+                    if p.end_time is None and (not ev.executable or not p.executable
+                                               or p.executable.lower() == ev.executable.lower()):
+                        n = cand
+                        break
+            if n is None:
+                continue
+            p = self.procs[n]
+            if p.end_time is None or ev.timestamp < p.end_time:
+                p.end_time = ev.timestamp
+            p.ends.append(ev.source)
+
+    def _resolve_parent(self, n: int, index: dict) -> None:
+        p = self.procs[n]
+        ev = p.primary
+        if ev is None:
+            return
+        host = p.host
+        if ev.parent_entity_id:
+            par = self._by_entity.get((host, ev.parent_entity_id))
+            if par is not None and par != n:
+                return self._link(par, n, "guid")
+        # by creator PID whose lifetime covers the child's start
+        cands = self._holder(index, host, ev.parent_pid, ts_us(p.start_time or ""), exclude=n)
+        pname = (ev.parent_executable or "").lower()
+        if pname:
+            cands = [c for c in cands if self.procs[c].executable.lower() == pname
+                     or basename(self.procs[c].executable).lower() == basename(pname)]
+        if cands:
+            logon = ev.logon_id if not ev.is_sysmon else None
+            if logon:
+                for c in cands:
+                    if self.procs[c].logon_id == logon:
+                        return self._link(c, n, "pid+time+logon")
+            return self._link(cands[0], n, "pid+time")
+        # never logged: a placeholder shared by the siblings that name the same parent
+        if ev.parent_pid is None and not ev.parent_entity_id and not ev.parent_executable:
+            return
+        key = ev.parent_entity_id or synth_entity_id(
+            host, ev.parent_pid, "placeholder:" + (ev.parent_executable or "").lower())
+        par = self._by_entity.get((host, key))
+        if par is None:
+            par = self._new(Process(node=len(self.procs), host=host, pid=ev.parent_pid,
+                                    executable=ev.parent_executable or "", entity_id=key,
+                                    placeholder=True,
+                                    command_line=ev.parent_command_line))
+        self._link(par, n, "name-only" if ev.parent_executable else "placeholder")
+
+    def _link(self, parent: int, child: int, how: str) -> None:
+        self.g.add_edge(parent, child)
+        c = self.procs[child]
+        c.parent, c.parent_how = parent, how
+
+    # ------------------------------------------------------------------ queries
+    def __len__(self) -> int:
+        return len(self.procs)
+
+    def __getitem__(self, node: int) -> Process:
+        return self.procs[node]
+
+    def hosts(self) -> list[str]:
+        return sorted(self._by_host)
+
+    def find(self, host: str, entity_id: str) -> Process | None:
+        n = self._by_entity.get((host, entity_id))
+        return self.procs[n] if n is not None else None
+
+    def parent(self, node: int) -> Process | None:
+        par = self.procs[node].parent
+        return self.procs[par] if par is not None else None
+
+    def ancestors(self, node: int) -> list[Process]:
+        """Parent first, up to the root (cycle-safe)."""
+        out: list[Process] = []
+        seen = {node}
+        cur = self.procs[node].parent
+        while cur is not None and cur not in seen:
+            seen.add(cur)
+            out.append(self.procs[cur])
+            cur = self.procs[cur].parent
+        return out
+
+    def children(self, node: int) -> list[Process]:
+        kids = [self.procs[c] for c in self.g.successors(node)]
+        kids.sort(key=lambda p: (p.start_time or "", p.node))
+        return kids
+
+    def descendants(self, node: int) -> list[tuple[int, Process]]:
+        """The subtree below ``node`` in pre-order, children by start time, with depth."""
+        out: list[tuple[int, Process]] = []
+        stack: list[tuple[int, int]] = [(c.node, 1) for c in reversed(self.children(node))]
+        seen = {node}
+        while stack:
+            n, depth = stack.pop()
+            if n in seen:
+                continue
+            seen.add(n)
+            out.append((depth, self.procs[n]))
+            stack.extend((c.node, depth + 1) for c in reversed(self.children(n)))
+        return out
+
+    def siblings(self, node: int) -> list[Process]:
+        par = self.procs[node].parent
+        if par is None:
+            return []
+        return [p for p in self.children(par) if p.node != node]
+
+    def processes(self, host: str | None = None, start: str | None = None,
+                  end: str | None = None) -> Iterator[Process]:
+        """Processes (placeholders excluded) of a host (or all), by start time."""
+        hosts = [host] if host is not None else self.hosts()
+        for h in hosts:
+            for n in self._by_host.get(h, ()):
+                p = self.procs[n]
+                if p.placeholder:
+                    continue
+                t = p.start_time or ""
+                if (start is None or t >= start) and (end is None or t <= end):
+                    yield p
+
+    def roots(self, host: str) -> list[Process]:
+        return [self.procs[n] for n in self._by_host.get(host, ())
+                if self.procs[n].parent is None]
+
+    def parent_doc(self, node: int) -> dict:
+        """ECS ``process.parent``: the record's own fields, filled from the graph."""
+        p = self.procs[node]
+        ev = p.primary
+        par = self.parent(node)
+        rec = parent_fields(ev.parent_pid, ev.parent_executable, ev.parent_command_line,
+                            ev.parent_entity_id) if ev else {}
+        if par is not None:
+            graph = parent_fields(par.pid, par.executable or None, par.cmdline(),
+                                  par.entity_id)
+            for k, v in graph.items():
+                rec.setdefault(k, v)
+        return rec
+
+    def ecs(self, node: int) -> dict:
+        """The ECS document of a process: its primary start record, parent fields
+        resolved through the graph, every source record, and how the parent was found."""
+        p = self.procs[node]
+        ev = p.primary
+        if ev is None:
+            raise ValueError(f"node {node} is a placeholder")
+        doc = to_ecs(ev, self.parent_doc(node), sources=p.sources)
+        doc["process"]["entity_id"] = p.entity_id
+        if p.end_time:
+            doc["process"]["end"] = p.end_time
+        doc["process"]["start"] = p.start_time
+        doc["evtxscan"]["parent_resolution"] = p.parent_how or "none"
+        return doc
+
+    def to_graphml(self, path: str) -> None:
+        """One GraphML file, all hosts; attributes are plain strings/ints for tools."""
+        out = nx.DiGraph()
+        for p in self.procs:
+            out.add_node(p.node, host=p.host, pid=p.pid if p.pid is not None else -1,
+                         name=p.name, executable=p.executable, entity_id=p.entity_id,
+                         start=p.start_time or "", end=p.end_time or "",
+                         placeholder=p.placeholder, command_line=p.cmdline() or "",
+                         sources=";".join(f"{s.file}#{s.record_id}" for s in p.sources))
+        for p in self.procs:
+            if p.parent is not None:
+                out.add_edge(p.parent, p.node, how=p.parent_how or "")
+        nx.write_graphml(out, path)

@@ -1,0 +1,435 @@
+"""Raw records -> normalized process and activity events (and their ECS form).
+
+Mapping follows Elastic's own shippers (Winlogbeat's Sysmon and Security modules) so the
+JSON ingests into Elastic or Timesketch as is.  Events are compact slotted objects while
+they sit in the graph (a host can hold hundreds of thousands); the nested ECS dict is
+built only when a rule or an output needs it (``to_ecs``).
+
+Two traps this module exists to avoid:
+* 4688 PIDs are hex text (``0x1a2c``), Sysmon PIDs decimal: never mix them up.
+* 4688 v0/v1 carry no parent name; leave it empty here, the graph fills it later.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from .records import SECURITY_PROVIDER, SYSMON_PROVIDER, RawRecord
+from .winargs import split_command_line
+
+_ENTITY_NS = uuid.UUID("5a4b1b1e-7e37-4c55-9f39-4d2a8f9e0b11")
+_intern = sys.intern
+
+INTEGRITY_BY_SID = {
+    "S-1-16-0": "untrusted",
+    "S-1-16-4096": "low",
+    "S-1-16-8192": "medium",
+    "S-1-16-8448": "medium",  # medium plus
+    "S-1-16-12288": "high",
+    "S-1-16-16384": "system",
+    "S-1-16-20480": "protected",
+}
+ELEVATION_TYPES = {"%%1936": "default", "%%1937": "full", "%%1938": "limited"}
+
+
+@dataclass(slots=True, frozen=True)
+class Source:
+    """Where an event came from: enough for a responder to find the record again."""
+
+    file: str
+    sha256: str
+    record_id: int
+    event_id: int
+    channel: str
+    backend: str
+    recovered: bool = False
+
+    def to_json(self) -> dict:
+        d = {"file": self.file, "sha256": self.sha256, "record_id": self.record_id,
+             "event_id": self.event_id, "channel": self.channel, "backend": self.backend}
+        if self.recovered:
+            d["recovered"] = True
+        return d
+
+
+@dataclass(slots=True)
+class ProcEvent:
+    """A process start (Sysmon 1 / 4688) or end (Sysmon 5 / 4689), normalized."""
+
+    kind: str                      # "start" | "end"
+    host: str
+    timestamp: str                 # UTC ISO-8601, microseconds, Z
+    pid: int | None
+    executable: str
+    source: Source
+    provider: str
+    version: int = 0
+    command_line: str | None = None
+    entity_id: str | None = None   # Sysmon ProcessGuid; set by the graph for 4688
+    parent_pid: int | None = None
+    parent_executable: str | None = None
+    parent_command_line: str | None = None
+    parent_entity_id: str | None = None
+    user_name: str | None = None
+    user_domain: str | None = None
+    user_id: str | None = None
+    logon_id: str | None = None     # hex text, lower case: "0x3e7"
+    working_directory: str | None = None
+    integrity: str | None = None
+    hashes: dict[str, str] | None = None
+    extra: dict[str, object] | None = None   # pe info, target user, elevation, ...
+
+    @property
+    def name(self) -> str:
+        return basename(self.executable)
+
+    @property
+    def is_sysmon(self) -> bool:
+        return self.provider == SYSMON_PROVIDER
+
+
+@dataclass(slots=True)
+class ActivityEvent:
+    """A Sysmon side event (network, DNS, file, registry, image load) of a process."""
+
+    host: str
+    timestamp: str
+    event_id: int
+    entity_id: str | None
+    pid: int | None
+    executable: str
+    summary: str                   # one line a responder reads: "TCP 10.0.0.5:4444"
+    source: Source
+    details: dict[str, str] = field(default_factory=dict)
+
+
+def basename(path: str | None) -> str:
+    if not path:
+        return ""
+    return path.replace("/", "\\").rsplit("\\", 1)[-1]
+
+
+def parse_pid(text: str | None, *, hex_text: bool) -> int | None:
+    """4688/4689 write PIDs as HexInt64 (``0x1a2c``); Sysmon as decimal UInt32."""
+    if text is None:
+        return None
+    t = text.strip()
+    if not t:
+        return None
+    try:
+        if hex_text or t.lower().startswith("0x"):
+            return int(t, 16)
+        return int(t)
+    except ValueError:
+        return None
+
+
+def norm_guid(text: str | None) -> str | None:
+    """GUIDs as ``{lower-case}``: pyevtx-rs and Windows render them differently."""
+    if not text:
+        return None
+    t = text.strip().strip("{}").lower()
+    if not t or t == "00000000-0000-0000-0000-000000000000":
+        return None
+    return "{" + t + "}"
+
+
+def norm_logon(text: str | None) -> str | None:
+    if not text:
+        return None
+    t = text.strip().lower()
+    try:
+        return hex(int(t, 16)) if t.startswith("0x") else hex(int(t))
+    except ValueError:
+        return t or None
+
+
+def synth_entity_id(host: str, pid: int | None, timestamp: str) -> str:
+    """A stable GUID-shaped id for a 4688 process: same host, PID and start -> same id."""
+    return "{" + str(uuid.uuid5(_ENTITY_NS, f"{host.lower()}|{pid}|{timestamp}")) + "}"
+
+
+def _split_user(text: str | None) -> tuple[str | None, str | None]:
+    if not text:
+        return None, None
+    if "\\" in text:
+        dom, name = text.split("\\", 1)
+        return name or None, dom or None
+    return text, None
+
+
+def _sysmon_time(raw: RawRecord) -> str:
+    """Sysmon's UtcTime (when the process started), else the record's TimeCreated."""
+    t = raw.data.get("UtcTime", "")
+    if t:
+        try:
+            dt = datetime.strptime(t.strip(), "%Y-%m-%d %H:%M:%S.%f")
+            return dt.replace(tzinfo=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        except ValueError:
+            pass
+    return raw.time_created
+
+
+_HASH_KEYS = {"SHA1": "sha1", "MD5": "md5", "SHA256": "sha256", "IMPHASH": "imphash",
+              "SHA384": "sha384", "SHA512": "sha512"}
+
+
+def parse_hashes(text: str | None, hash_type: str | None = None) -> dict[str, str] | None:
+    """``SHA1=..,MD5=..,IMPHASH=..`` (Sysmon >= 3) or a bare hash + HashType (Sysmon 1/2)."""
+    if not text:
+        return None
+    out: dict[str, str] = {}
+    if "=" not in text and hash_type:
+        key = _HASH_KEYS.get(hash_type.strip().upper())
+        if key:
+            out[key] = text.strip().lower()
+        return out or None
+    for part in re.split(r"[,;]", text):
+        if "=" in part:
+            k, v = part.split("=", 1)
+            key = _HASH_KEYS.get(k.strip().upper())
+            if key and v.strip():
+                out[key] = v.strip().lower()
+    return out or None
+
+
+def _opt(d: dict[str, str], key: str) -> str | None:
+    v = d.get(key)
+    return v if v else None
+
+
+def normalize(raw: RawRecord, source: Source) -> ProcEvent | ActivityEvent | None:
+    """Map one raw record to a normalized event; None for records we do not model.
+
+    Pure: depends only on its arguments.  Never raises on odd field values: a record
+    with an unparsable PID keeps ``pid=None`` rather than being dropped.
+    """
+    host = _intern(raw.computer or "")
+    d = raw.data
+    if raw.provider == SYSMON_PROVIDER:
+        if raw.event_id == 1:
+            return _sysmon_start(raw, host, source)
+        if raw.event_id == 5:
+            return ProcEvent(
+                kind="end", host=host, timestamp=_sysmon_time(raw), source=source,
+                provider=SYSMON_PROVIDER, version=raw.version,
+                pid=parse_pid(d.get("ProcessId"), hex_text=False),
+                executable=_intern(d.get("Image", "")),
+                entity_id=norm_guid(d.get("ProcessGuid")),
+            )
+        return _sysmon_activity(raw, host, source)
+    if raw.provider == SECURITY_PROVIDER:
+        if raw.event_id == 4688:
+            return _security_start(raw, host, source)
+        if raw.event_id == 4689:
+            return ProcEvent(
+                kind="end", host=host, timestamp=raw.time_created, source=source,
+                provider=SECURITY_PROVIDER, version=raw.version,
+                pid=parse_pid(d.get("ProcessId"), hex_text=True),
+                executable=_intern(d.get("ProcessName", "")),
+                logon_id=norm_logon(d.get("SubjectLogonId")),
+            )
+    return None
+
+
+def _sysmon_start(raw: RawRecord, host: str, source: Source) -> ProcEvent:
+    d = raw.data
+    user_name, user_domain = _split_user(_opt(d, "User"))
+    extra: dict[str, object] = {}
+    pe = {k_ecs: d[k] for k, k_ecs in (("OriginalFileName", "original_file_name"),
+                                       ("Description", "description"),
+                                       ("Product", "product"), ("Company", "company"),
+                                       ("FileVersion", "file_version")) if d.get(k)}
+    hashes = parse_hashes(_opt(d, "Hashes") or _opt(d, "Hash"), _opt(d, "HashType"))
+    if hashes and "imphash" in hashes:
+        pe["imphash"] = hashes.pop("imphash")
+    if pe:
+        extra["pe"] = pe
+    if d.get("TerminalSessionId"):
+        extra["session_id"] = d["TerminalSessionId"]
+    if d.get("ParentUser"):
+        extra["parent_user"] = d["ParentUser"]
+    if d.get("LogonGuid"):
+        extra["logon_guid"] = norm_guid(d["LogonGuid"])
+    return ProcEvent(
+        kind="start", host=host, timestamp=_sysmon_time(raw), source=source,
+        provider=SYSMON_PROVIDER, version=raw.version,
+        pid=parse_pid(d.get("ProcessId"), hex_text=False),
+        executable=_intern(d.get("Image", "")),
+        command_line=_opt(d, "CommandLine"),
+        entity_id=norm_guid(d.get("ProcessGuid")),
+        parent_pid=parse_pid(d.get("ParentProcessId"), hex_text=False),
+        parent_executable=_intern(d["ParentImage"]) if d.get("ParentImage") else None,
+        parent_command_line=_opt(d, "ParentCommandLine"),
+        parent_entity_id=norm_guid(d.get("ParentProcessGuid")),
+        user_name=user_name, user_domain=user_domain,
+        user_id=raw.user_sid or None,
+        logon_id=norm_logon(d.get("LogonId")),
+        working_directory=_opt(d, "CurrentDirectory"),
+        integrity=(d.get("IntegrityLevel") or "").lower() or None,
+        hashes=hashes or None,
+        extra=extra or None,
+    )
+
+
+def _security_start(raw: RawRecord, host: str, source: Source) -> ProcEvent:
+    d = raw.data
+    extra: dict[str, object] = {}
+    elev = ELEVATION_TYPES.get(d.get("TokenElevationType", ""))
+    if elev:
+        extra["elevation_type"] = elev
+    tsid = d.get("TargetUserSid")
+    if tsid and tsid != "S-1-0-0":
+        extra["effective_user"] = {"id": tsid, "name": d.get("TargetUserName") or None,
+                                   "domain": d.get("TargetDomainName") or None}
+    if d.get("TargetLogonId") and d.get("TargetLogonId") != "0x0":
+        extra["target_logon_id"] = norm_logon(d["TargetLogonId"])
+    return ProcEvent(
+        kind="start", host=host, timestamp=raw.time_created, source=source,
+        provider=SECURITY_PROVIDER, version=raw.version,
+        pid=parse_pid(d.get("NewProcessId"), hex_text=True),
+        executable=_intern(d.get("NewProcessName", "")),
+        command_line=_opt(d, "CommandLine"),
+        parent_pid=parse_pid(d.get("ProcessId"), hex_text=True),
+        parent_executable=_intern(d["ParentProcessName"]) if d.get("ParentProcessName") else None,
+        user_name=_opt(d, "SubjectUserName"), user_domain=_opt(d, "SubjectDomainName"),
+        user_id=_opt(d, "SubjectUserSid"),
+        logon_id=norm_logon(d.get("SubjectLogonId")),
+        integrity=INTEGRITY_BY_SID.get(d.get("MandatoryLabel", "")),
+        extra=extra or None,
+    )
+
+
+def _sysmon_activity(raw: RawRecord, host: str, source: Source) -> ActivityEvent | None:
+    d = raw.data
+    eid = raw.event_id
+    if eid == 3:
+        proto = d.get("Protocol", "").upper()
+        summary = (f"{proto} {d.get('SourceIp', '')}:{d.get('SourcePort', '')} -> "
+                   f"{d.get('DestinationIp', '')}:{d.get('DestinationPort', '')}"
+                   + (f" ({d['DestinationHostname']})" if d.get("DestinationHostname") else ""))
+        keys = ("Protocol", "SourceIp", "SourcePort", "DestinationIp", "DestinationPort",
+                "DestinationHostname", "Initiated")
+    elif eid == 22:
+        summary = f"DNS {d.get('QueryName', '')} -> {d.get('QueryResults', '')}"
+        keys = ("QueryName", "QueryStatus", "QueryResults")
+    elif eid == 11:
+        summary = f"file created {d.get('TargetFilename', '')}"
+        keys = ("TargetFilename",)
+    elif eid in (12, 13, 14):
+        verb = {12: d.get("EventType", "registry key"), 13: "registry set",
+                14: "registry rename"}[eid]
+        summary = f"{verb} {d.get('TargetObject', '')}" + (
+            f" = {d['Details']}" if d.get("Details") else "")
+        keys = ("EventType", "TargetObject", "Details", "NewName")
+    elif eid == 7:
+        summary = f"image loaded {d.get('ImageLoaded', '')}"
+        keys = ("ImageLoaded", "Signed", "Signature")
+    else:
+        return None
+    return ActivityEvent(
+        host=host, timestamp=_sysmon_time(raw), event_id=eid,
+        entity_id=norm_guid(d.get("ProcessGuid")),
+        pid=parse_pid(d.get("ProcessId"), hex_text=False),
+        executable=_intern(d.get("Image", "")), summary=summary, source=source,
+        details={k: d[k] for k in keys if d.get(k)},
+    )
+
+
+def _put(d: dict, key: str, value: object) -> None:
+    if value is not None and value != "":
+        d[key] = value
+
+
+def process_fields(ev: ProcEvent) -> dict:
+    """The ECS ``process`` object (without parent) of one start event."""
+    p: dict = {}
+    _put(p, "pid", ev.pid)
+    _put(p, "entity_id", ev.entity_id)
+    _put(p, "executable", ev.executable)
+    _put(p, "name", ev.name)
+    if ev.command_line is not None:
+        p["command_line"] = ev.command_line
+        args = split_command_line(ev.command_line)
+        if args:
+            p["args"] = args
+            p["args_count"] = len(args)
+    _put(p, "working_directory", ev.working_directory)
+    if ev.hashes:
+        p["hash"] = dict(ev.hashes)
+    extra = ev.extra or {}
+    if "pe" in extra:
+        p["pe"] = dict(extra["pe"])  # type: ignore[arg-type]
+    token: dict = {}
+    _put(token, "integrity_level_name", ev.integrity)
+    _put(token, "elevation_type", extra.get("elevation_type"))
+    if token:
+        p["Ext"] = {"token": token}
+    return p
+
+
+def parent_fields(pid: int | None, executable: str | None, command_line: str | None,
+                  entity_id: str | None) -> dict:
+    p: dict = {}
+    _put(p, "pid", pid)
+    _put(p, "entity_id", entity_id)
+    _put(p, "executable", executable)
+    _put(p, "name", basename(executable) or None)
+    _put(p, "command_line", command_line)
+    if command_line:
+        args = split_command_line(command_line)
+        if args:
+            p["args"] = args
+            p["args_count"] = len(args)
+    return p
+
+
+def to_ecs(ev: ProcEvent, parent: dict | None = None, *,
+           sources: list[Source] | None = None) -> dict:
+    """Build the nested ECS document of a process start/end event.
+
+    ``parent`` overrides the record's own parent fields (the graph passes what it
+    resolved, so 4688 v0/v1 events gain ``process.parent.name``).
+    """
+    proc = process_fields(ev)
+    par = parent if parent is not None else parent_fields(
+        ev.parent_pid, ev.parent_executable, ev.parent_command_line, ev.parent_entity_id)
+    if par:
+        proc["parent"] = par
+    doc: dict = {
+        "@timestamp": ev.timestamp,
+        "host": {"name": ev.host, "os": {"type": "windows", "family": "windows"}},
+        "event": {
+            "kind": "event",
+            "category": ["process"],
+            "type": ["start"] if ev.kind == "start" else ["end"],
+            "code": str(ev.source.event_id),
+            "provider": ev.provider,
+            "module": "sysmon" if ev.is_sysmon else "security",
+            "dataset": "windows.sysmon_operational" if ev.is_sysmon else "system.security",
+        },
+        "process": proc,
+    }
+    user: dict = {}
+    _put(user, "name", ev.user_name)
+    _put(user, "domain", ev.user_domain)
+    _put(user, "id", ev.user_id)
+    extra = ev.extra or {}
+    eff = extra.get("effective_user")
+    if eff:
+        user["effective"] = {k: v for k, v in eff.items() if v}  # type: ignore[union-attr]
+    if user:
+        doc["user"] = user
+    winlog: dict = {"channel": ev.source.channel, "record_id": ev.source.record_id,
+                    "event_id": ev.source.event_id, "provider_name": ev.provider,
+                    "computer_name": ev.host, "version": ev.version}
+    if ev.logon_id:
+        winlog["logon"] = {"id": ev.logon_id}
+    doc["winlog"] = winlog
+    srcs = sources if sources is not None else [ev.source]
+    doc["evtxscan"] = {"source": srcs[0].to_json(), "sources": [s.to_json() for s in srcs]}
+    return doc
