@@ -1,0 +1,169 @@
+"""The ``evtxscan`` command: ``scan`` (batch), ``rules`` (what loads), ``tui`` (interactive).
+
+Exit status: 0 scanned, no alerts; 1 scanned, alerts found; 2 usage error or nothing
+could be scanned at all.  The CLI stays lean: ``scan`` never imports Textual.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from . import __version__
+
+EXIT_OK, EXIT_ALERTS, EXIT_FATAL = 0, 1, 2
+REPORT_FORMATS = ("jsonl", "csv", "md", "html", "graphml")
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("paths", nargs="+", metavar="PATH",
+                   help="evidence files or folders (searched recursively for .evtx)")
+    p.add_argument("--backend", choices=("evtx", "python-evtx"), default="evtx",
+                   help="record reader: pyevtx-rs (fast, default) or pure-Python python-evtx")
+    p.add_argument("-j", "--jobs", type=int, default=1,
+                   help="worker processes across files and chunk ranges (default 1)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run the per-file stage on a Dask distributed scheduler")
+    p.add_argument("--rules", action="append", default=[], metavar="PATH",
+                   help="extra rule file or folder (Elastic TOML); repeatable")
+    p.add_argument("--no-default-rules", action="store_true",
+                   help="do not load the bundled rule(s)")
+    p.add_argument("--lang", choices=("en", "zh"), default=None,
+                   help="language of the investigation guide (default: from the locale)")
+    p.add_argument("--timezone", default="UTC",
+                   help="display time zone for reports (e.g. +05:30, Europe/Berlin); "
+                        "JSON stays UTC")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress, no summary table")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(
+        prog="evtxscan",
+        description="Offline forensic analysis of Windows process-creation events "
+                    "(Sysmon 1, Security 4688): process graph, detection rules, triage.",
+        epilog="Exit status: 0 no alerts, 1 alerts found, 2 usage error or nothing scanned.")
+    ap.add_argument("--version", action="version", version=f"evtxscan {__version__}")
+    sub = ap.add_subparsers(dest="command", required=True)
+    scan = sub.add_parser("scan", help="scan evidence and write reports",
+                          description="Scan evidence folders and write reports to OUTDIR.")
+    _common(scan)
+    scan.add_argument("-o", "--output", required=True, metavar="OUTDIR",
+                      help="output folder (created; never inside the evidence)")
+    scan.add_argument("-f", "--format", action="append", choices=REPORT_FORMATS,
+                      help="report format, repeatable (default: jsonl and graphml)")
+    scan.add_argument("--case", metavar="FILE",
+                      help="case file with checklist progress (default: OUTDIR/case.json)")
+    rules = sub.add_parser("rules", help="list the rules that load and those skipped")
+    rules.add_argument("paths", nargs="*", metavar="PATH", help="rule files or folders")
+    rules.add_argument("--no-default-rules", action="store_true")
+    tui = sub.add_parser("tui", help="walk alerts, process trees and the guide's checklist")
+    _common(tui)
+    tui.add_argument("--case", metavar="FILE", help="case file (default: ./evtxscan-case.json)")
+    return ap
+
+
+def default_lang() -> str:
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"):
+        v = os.environ.get(var, "")
+        if v:
+            return "zh" if v.lower().startswith("zh") else "en"
+    return "en"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = build_parser()
+    args = ap.parse_args(argv)
+    if args.command == "rules":
+        return cmd_rules(args)
+    if getattr(args, "lang", None) is None:
+        args.lang = default_lang()
+    if args.jobs < 1:
+        ap.error("--jobs must be at least 1")
+    try:
+        from .timefmt import parse_timezone
+        parse_timezone(args.timezone)
+    except ValueError as exc:
+        ap.error(str(exc))
+    if args.command == "tui":
+        from tui.app import run as run_tui  # Textual is imported only here
+        return run_tui(args)
+    return cmd_scan(args)
+
+
+def cmd_rules(args) -> int:
+    from .rules import format_listing, load_rules
+    rs = load_rules([Path(p) for p in args.paths], include_default=not args.no_default_rules)
+    for line in format_listing(rs):
+        print(line)
+    return EXIT_OK
+
+
+def _progress(quiet: bool):
+    if quiet or not sys.stderr.isatty():
+        return None
+
+    def show(i: int, total: int, name: str) -> None:
+        from .textsafe import printable
+        sys.stderr.write(f"\r\x1b[K[{i + 1}/{total}] {printable(name)[-80:]}")
+        if i + 1 == total:
+            sys.stderr.write("\r\x1b[K")
+        sys.stderr.flush()
+    return show
+
+
+def report_file_problem(r) -> None:
+    """One line per bad file on stderr, naming it and saying what is wrong."""
+    from .textsafe import printable
+    if r.status == "error":
+        reason = r.errors[0].reason if r.errors else "unreadable"
+        print(f"evtxscan: error: {printable(r.path)}: {printable(reason)} (skipped)",
+              file=sys.stderr)
+    elif r.status == "partial":
+        first = r.errors[0].reason if r.errors else ""
+        print(f"evtxscan: warning: {printable(r.path)}: partial: {r.records} records read, "
+              f"{r.recovered} recovered, {r.skipped} skipped; {printable(first)}",
+              file=sys.stderr)
+
+
+def cmd_scan(args) -> int:
+    from .analysis import analyze
+    from .outputs import summary, write
+    from .pipeline import ReadOptions
+
+    out = Path(args.output).resolve()
+    for p in args.paths:
+        rp = Path(p).resolve()
+        if rp.is_dir() and (out == rp or rp in out.parents):
+            print(f"evtxscan: error: output folder {out} is inside the evidence {rp}; "
+                  "choose another -o", file=sys.stderr)
+            return EXIT_FATAL
+    opts = ReadOptions(backend=args.backend, jobs=args.jobs, scheduler=args.scheduler)
+    try:
+        analysis = analyze(args.paths, read=opts, rule_paths=args.rules,
+                           include_default_rules=not args.no_default_rules,
+                           progress=_progress(args.quiet), on_file=report_file_problem)
+    except RuntimeError as exc:  # e.g. --scheduler without the distributed extra
+        print(f"evtxscan: error: {exc}", file=sys.stderr)
+        return EXIT_FATAL
+    for s in analysis.ruleset.skipped:
+        print(f"evtxscan: warning: rule skipped: {s.source}: {s.reason}", file=sys.stderr)
+    formats = args.format or ["jsonl", "graphml"]
+    if "jsonl" not in formats:
+        formats = ["jsonl"] + formats
+    options = {"lang": args.lang, "timezone": args.timezone,
+               "case": args.case or str(out / "case.json")}
+    write(analysis, out, formats, options)
+    if not args.quiet:
+        print(summary.render_text(analysis))
+        print(f"Reports written to {out}")
+    scanned = [r for r in analysis.reports if r.status != "error"]
+    if not scanned:
+        print("evtxscan: error: nothing could be scanned", file=sys.stderr)
+        return EXIT_FATAL
+    return EXIT_ALERTS if analysis.alerts else EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,75 @@
+"""``processes.jsonl`` and ``alerts.jsonl``: nested ECS, one document per line.
+
+processes.jsonl has one line per process-start *record* (a process logged by Sysmon and
+Security appears twice, each line with its own provenance and the same
+``process.entity_id``), sorted by time then provenance, so output is deterministic.
+Each line also carries Timesketch's ``message``/``datetime``/``timestamp_desc``, so the
+same file imports into Elastic and into Timesketch as is.
+
+JSON keeps the exact text of the evidence.  Strings that held invalid UTF-16 (lone
+surrogates) are written as ``\\udXXX`` escapes, which is valid JSON; a consumer decoding
+with ``surrogatepass`` gets the original code units back.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ..normalize import to_ecs
+
+
+def dumps(doc: dict) -> str:
+    # ensure_ascii keeps lone surrogates representable; sort_keys makes lines stable
+    return json.dumps(doc, ensure_ascii=True, sort_keys=True, separators=(",", ":"))
+
+
+def timesketch_fields(doc: dict) -> dict:
+    proc = doc.get("process", {})
+    par = proc.get("parent", {})
+    msg = (f"{proc.get('name', '?')} (pid {proc.get('pid', '?')}) started by "
+           f"{par.get('name', '?')} (pid {par.get('pid', '?')}) on {doc['host']['name']}")
+    if proc.get("command_line"):
+        msg += f": {proc['command_line']}"
+    return {"message": msg, "datetime": doc["@timestamp"], "timestamp_desc": "Process Start"}
+
+
+def process_docs(graph):
+    """Every process-start record as an ECS document, in output order."""
+    rows = []
+    for p in graph.procs:
+        if p.placeholder:
+            continue
+        for ev in p.starts:
+            s = ev.source
+            rows.append((ev.timestamp, p.host, s.file, s.record_id, p.node, ev))
+    rows.sort(key=lambda r: r[:4])
+    for _, _, _, _, node, ev in rows:
+        p = graph[node]
+        if ev is p.primary:
+            doc = graph.ecs(node)
+            doc["evtxscan"]["source"] = ev.source.to_json()
+        else:
+            doc = to_ecs(ev, graph.parent_doc(node), sources=p.sources)
+            doc["evtxscan"]["source"] = ev.source.to_json()
+            doc["process"]["entity_id"] = p.entity_id
+            doc["evtxscan"]["parent_resolution"] = p.parent_how or "none"
+        doc.update(timesketch_fields(doc))
+        yield doc
+
+
+def write(analysis, outdir: Path, options: dict) -> list[Path]:
+    procs = outdir / "processes.jsonl"
+    alerts = outdir / "alerts.jsonl"
+    _write_lines(procs, (dumps(d) for d in process_docs(analysis.graph)))
+    _write_lines(alerts, (dumps(a.to_ecs()) for a in analysis.alerts))
+    return [procs, alerts]
+
+
+def _write_lines(path: Path, lines) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8", newline="\n") as f:
+        for line in lines:
+            f.write(line)
+            f.write("\n")
+    tmp.replace(path)

@@ -1,0 +1,87 @@
+"""``summary.json`` and the run summary a responder reads on stdout.
+
+Never a silent zero: the summary says how many files were read, partial or unreadable,
+how many records were skipped or recovered, and alerts per rule and per host.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ..textsafe import printable
+
+
+def summary_doc(analysis) -> dict:
+    reports = analysis.reports
+    totals = {
+        "files": len(reports),
+        "files_ok": sum(r.status == "ok" for r in reports),
+        "files_partial": sum(r.status == "partial" for r in reports),
+        "files_error": sum(r.status == "error" for r in reports),
+        "records": sum(r.records for r in reports),
+        "records_recovered": sum(r.recovered for r in reports),
+        "records_skipped": sum(r.skipped for r in reports),
+        "process_events": sum(r.process_events for r in reports),
+        "processes": sum(1 for p in analysis.graph.procs if not p.placeholder),
+        "hosts": len(analysis.graph.hosts()),
+        "alerts": len(analysis.alerts),
+    }
+    return {
+        "files": [r.to_json() for r in reports],
+        "totals": totals,
+        "alerts_by_rule": analysis.alerts_by_rule(),
+        "alerts_by_host": analysis.alerts_by_host(),
+        "rules": {"loaded": len(analysis.ruleset.rules),
+                  "skipped": [{"source": s.source, "name": s.name, "reason": s.reason}
+                              for s in analysis.ruleset.skipped]},
+    }
+
+
+def write(analysis, outdir: Path, options: dict) -> list[Path]:
+    path = outdir / "summary.json"
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(summary_doc(analysis), indent=2, ensure_ascii=False,
+                              sort_keys=False) + "\n", encoding="utf-8")
+    tmp.replace(path)
+    return [path]
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> list[str]:
+    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
+    fmt = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()
+    return [fmt(headers), fmt(["-" * w for w in widths])] + [fmt(r) for r in rows]
+
+
+def render_text(analysis, max_file_rows: int = 40) -> str:
+    """The stdout summary (every evidence string passed through ``printable``)."""
+    doc = summary_doc(analysis)
+    t = doc["totals"]
+    lines: list[str] = []
+    reports = analysis.reports
+    shown = reports if len(reports) <= max_file_rows else [r for r in reports if r.status != "ok"]
+    rows = [[printable(r.path), r.status, str(r.records), str(r.recovered), str(r.skipped),
+             str(r.process_events)] for r in shown]
+    lines.append("Files")
+    lines += _table(["file", "status", "records", "recovered", "skipped", "process"], rows)
+    if len(shown) < len(reports):
+        lines.append(f"({len(reports) - len(shown)} more files ok)")
+    lines.append("")
+    lines.append(
+        f"{t['files']} files: {t['files_ok']} ok, {t['files_partial']} partial, "
+        f"{t['files_error']} unreadable; {t['records']} records read, "
+        f"{t['records_recovered']} recovered, {t['records_skipped']} skipped; "
+        f"{t['process_events']} process starts, {t['processes']} processes on {t['hosts']} hosts")
+    if analysis.alerts:
+        lines.append("")
+        lines.append("Alerts")
+        arows = [[a.timestamp, a.rule.severity, printable(a.host), printable(a.process_line()),
+                  printable(a.rule.name)] for a in analysis.alerts]
+        lines += _table(["time (UTC)", "severity", "host", "parent -> process", "rule"], arows)
+        lines.append("")
+        lines.append("Alerts per rule: " + ", ".join(
+            f"{printable(k)}: {v}" for k, v in doc["alerts_by_rule"].items()))
+        lines.append("Alerts per host: " + ", ".join(
+            f"{printable(k)}: {v}" for k, v in doc["alerts_by_host"].items()))
+    lines.append(f"{t['alerts']} alerts")
+    return "\n".join(lines)

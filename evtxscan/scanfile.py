@@ -1,0 +1,142 @@
+"""Read one evidence file (or one chunk range of it) into normalized events.
+
+This is the per-file stage: it runs in a worker process (``--jobs``) or on a Dask
+worker (``--scheduler``), so its inputs and outputs are plain picklable values and it
+touches no shared state.  File-level problems become a ``FileReport`` with status
+``error``; record-level problems are counted and the file goes on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import warnings
+from dataclasses import dataclass, field
+
+from . import evtxfile
+from .normalize import ActivityEvent, ProcEvent, Source, normalize
+from .records import FileReport
+
+BACKENDS = ("evtx", "python-evtx")
+CHUNK = 65536
+HEADER = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class FileTask:
+    """Work for one worker: a whole file, or chunks [chunk_start, chunk_stop) of it."""
+
+    path: str
+    display: str
+    backend: str = "evtx"
+    chunk_start: int | None = None
+    chunk_stop: int | None = None
+    part: int = 0          # position of this range within its file
+    last_part: bool = True  # the range that owns the file's tail (and its recovery)
+    sha256: str | None = None  # computed once by the caller when a file is split
+
+
+@dataclass(slots=True)
+class FileResult:
+    report: FileReport
+    events: list[ProcEvent] = field(default_factory=list)
+    activity: list[ActivityEvent] = field(default_factory=list)
+
+
+def sha256_file(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while True:
+            block = f.read(1 << 20)
+            if not block:
+                break
+            h.update(block)
+    return h.hexdigest()
+
+
+def _reader(backend: str):
+    if backend == "python-evtx":
+        from .readers import pyevtx
+        return pyevtx.read_records
+    from .readers import rust
+    return rust.read_records
+
+
+def scan_file(task: FileTask) -> FileResult:
+    """Read, prefilter and normalize one task.  Never raises for bad evidence."""
+    warnings.simplefilter("ignore", RuntimeWarning)
+    report = FileReport(path=task.display, abspath=task.path, backend=task.backend)
+    result = FileResult(report)
+    try:
+        _scan(task, result)
+    except evtxfile.NotEvtxError as exc:
+        report.status = "error"
+        report.error(exc.reason)
+    except OSError as exc:
+        report.status = "error"
+        report.error(f"cannot read: {exc.strerror or exc}")
+    except Exception as exc:  # a parser bug must not end a 40-host run
+        report.status = "error"
+        report.error(f"unexpected {type(exc).__name__}: {exc}")
+    return result
+
+
+def _scan(task: FileTask, result: FileResult) -> None:
+    report = result.report
+    st = os.stat(task.path)
+    report.size = st.st_size
+    whole = task.chunk_start is None
+    report.sha256 = task.sha256 or sha256_file(task.path)
+    layout = evtxfile.inspect(task.path)
+    if whole or task.part == 0:
+        for problem in layout.problems:
+            report.error(problem)
+    read = _reader(task.backend)
+    source_args = (task.display, report.sha256, task.backend)
+    if whole:
+        with open(task.path, "rb") as fh:
+            records = read(fh if task.backend == "evtx" else task.path, report)
+            _collect(records, result, source_args)
+    else:
+        view = evtxfile.ChunkRangeView(task.path, task.chunk_start, task.chunk_stop)
+        with view:
+            src = view if task.backend == "evtx" else view.read()
+            _collect(read(src, report), result, source_args)
+    if task.last_part and layout.truncated_tail is not None:
+        _recover_tail(task, layout, result, source_args)
+    if report.errors or report.skipped:
+        report.status = "partial"
+
+
+def _recover_tail(task: FileTask, layout, result: FileResult, source_args) -> None:
+    """The parsers drop a chunk cut short; re-frame it and read what came before the cut."""
+    report = result.report
+    rec = evtxfile.recover_truncated_chunk_from_file(task.path, layout)
+    if rec is None or rec.records == 0:
+        return
+    before = report.records
+    read = _reader(task.backend)
+    src = io.BytesIO(rec.data) if task.backend == "evtx" else rec.data
+    _collect(read(src, report, recovered=True), result, source_args)
+    got = report.records - before
+    report.recovered += got
+    report.error(f"truncated last chunk at offset {rec.cut_offset}: "
+                 f"recovered {got} records written before the cut", offset=rec.cut_offset)
+
+
+def _collect(records, result: FileResult, source_args) -> None:
+    display, sha, backend = source_args
+    report = result.report
+    for raw in records:
+        src = Source(display, sha, raw.record_id, raw.event_id, raw.channel, backend,
+                     raw.recovered)
+        ev = normalize(raw, src)
+        if ev is None:
+            continue
+        if isinstance(ev, ProcEvent):
+            result.events.append(ev)
+            if ev.kind == "start":
+                report.process_events += 1
+        else:
+            result.activity.append(ev)
