@@ -1,0 +1,347 @@
+"""The EVTX container: file header, 64 KiB chunks, record framing and their checksums.
+
+This module knows where things are in an .evtx file and whether the framing is intact; it
+never decodes BinXML or decides what an event means (readers do that). It exists because
+both parsers we use are silent about damage: pyevtx-rs and python-evtx skip a chunk with a
+bad magic or a cut tail without a word, and python-evtx trusts a lagging file header. A
+forensic tool has to say what it could not read. So this module offers:
+
+* ``inspect(path)`` - a ``Layout`` listing every chunk and, in words, every problem found;
+* ``seal_chunk`` / ``seal_header`` - recompute checksums after a deliberate edit.
+
+Files are only ever opened read-only and read one chunk at a time, so multi-GB logs cost
+one chunk of memory.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import struct
+import zlib
+from dataclasses import dataclass, field
+from typing import Literal
+
+__all__ = [
+    "FILE_MAGIC", "CHUNK_MAGIC", "RECORD_MAGIC",
+    "FILE_HEADER_SIZE", "CHUNK_SIZE", "CHUNK_HEADER_SIZE", "RECORD_HEADER_SIZE",
+    "NotEvtxError", "FileHeader", "ChunkHeader", "ChunkInfo", "Layout", "RecordFrame",
+    "RecoveredChunk", "parse_file_header", "parse_chunk_header", "file_header_crc",
+    "chunk_header_crc", "chunk_data_crc", "seal_header", "seal_chunk", "walk_records",
+    "inspect", "chunk_offset",
+]
+
+FILE_MAGIC = b"ElfFile\0"
+CHUNK_MAGIC = b"ElfChnk\0"
+RECORD_MAGIC = b"**\0\0"
+FILE_HEADER_SIZE = 4096
+CHUNK_SIZE = 65536
+CHUNK_HEADER_SIZE = 512
+RECORD_HEADER_SIZE = 24  # magic, size, record id, written FILETIME
+_MIN_RECORD_SIZE = RECORD_HEADER_SIZE + 4  # + trailing size copy
+_ZEROS = bytes(CHUNK_SIZE)
+_FILE_HEADER_FORMAT = "<8sQQQIHHHH"  # magic .. chunk count (bytes 0..44)
+_CHUNK_HEADER_FORMAT = "<8sQQQQIIII"  # magic .. records checksum (bytes 0..56)
+
+Status = Literal["ok", "partial"]
+
+
+def chunk_offset(index: int) -> int:
+    """File offset of chunk ``index``."""
+    return FILE_HEADER_SIZE + index * CHUNK_SIZE
+
+
+class NotEvtxError(Exception):
+    """The file is not an EVTX log at all (empty, or no ``ElfFile`` header).
+
+    Raised rather than reported because there is nothing to read: the file loop catches it
+    and names the file.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], reason: str) -> None:
+        super().__init__(f"{path}: not an EVTX file: {reason}")
+        self.path = str(path)
+        self.reason = reason
+
+
+# --------------------------------------------------------------------------- headers
+
+
+@dataclass(frozen=True, slots=True)
+class FileHeader:
+    """The 128 meaningful bytes of the 4096-byte file header."""
+
+    first_chunk: int
+    last_chunk: int
+    next_record_id: int
+    header_size: int
+    minor_version: int
+    major_version: int
+    block_size: int
+    chunk_count: int
+    flags: int
+    checksum: int
+    checksum_ok: bool
+
+    @property
+    def dirty(self) -> bool:
+        """Set while the service has the log open: counts may lag the chunks on disk."""
+        return bool(self.flags & 1)
+
+    @property
+    def full(self) -> bool:
+        return bool(self.flags & 2)
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkHeader:
+    """The fixed part of a chunk header (the string/template tables follow it)."""
+
+    magic: bytes
+    first_record_number: int
+    last_record_number: int
+    first_record_id: int
+    last_record_id: int
+    header_size: int
+    last_record_offset: int
+    free_space_offset: int
+    data_checksum: int
+    flags: int
+    header_checksum: int
+
+
+def file_header_crc(header: bytes | bytearray | memoryview) -> int:
+    """CRC32 of the first 120 bytes, as stored at offset 124."""
+    return zlib.crc32(header[:120])
+
+
+def chunk_header_crc(chunk: bytes | bytearray | memoryview) -> int:
+    """CRC32 of bytes 0..120 and 128..512 (skipping the flags and the checksum itself)."""
+    return zlib.crc32(chunk[128:CHUNK_HEADER_SIZE], zlib.crc32(chunk[:120]))
+
+
+def chunk_data_crc(chunk: bytes | bytearray | memoryview, free_space_offset: int) -> int:
+    """CRC32 of the records area, 512 up to the free-space offset."""
+    return zlib.crc32(chunk[CHUNK_HEADER_SIZE:free_space_offset])
+
+
+def parse_file_header(header: bytes | bytearray | memoryview) -> FileHeader:
+    """Decode a file header; the caller has checked the magic and that 128 bytes exist."""
+    (_magic, first, last, next_id, size, minor, major, block, count) = struct.unpack_from(
+        _FILE_HEADER_FORMAT, header)
+    flags, checksum = struct.unpack_from("<II", header, 120)
+    return FileHeader(first, last, next_id, size, minor, major, block, count, flags, checksum,
+                      checksum == file_header_crc(header))
+
+
+def parse_chunk_header(chunk: bytes | bytearray | memoryview) -> ChunkHeader:
+    """Decode the first 128 bytes of a chunk (magic not checked here)."""
+    (magic, first_num, last_num, first_id, last_id, size, last_offset, free, data_crc) = (
+        struct.unpack_from(_CHUNK_HEADER_FORMAT, chunk))
+    flags, header_crc = struct.unpack_from("<II", chunk, 120)
+    return ChunkHeader(bytes(magic), first_num, last_num, first_id, last_id, size, last_offset,
+                       free, data_crc, flags, header_crc)
+
+
+def seal_header(header: bytearray) -> None:
+    """Recompute the file header CRC in place (after patching counts, say)."""
+    struct.pack_into("<I", header, 124, file_header_crc(header))
+
+
+def seal_chunk(chunk: bytearray) -> None:
+    """Recompute a chunk's records CRC and header CRC in place, in that order.
+
+    The records CRC is part of the header, so it must be written before the header CRC.
+    """
+    free = min(parse_chunk_header(chunk).free_space_offset, len(chunk))
+    struct.pack_into("<I", chunk, 52, chunk_data_crc(chunk, max(free, CHUNK_HEADER_SIZE)))
+    struct.pack_into("<I", chunk, 124, chunk_header_crc(chunk))
+
+
+# --------------------------------------------------------------------------- records
+
+
+@dataclass(frozen=True, slots=True)
+class RecordFrame:
+    """Where one record sits in its chunk; its BinXML is bytes [offset+24, offset+size-4)."""
+
+    offset: int
+    size: int
+    record_id: int
+    written_time: int  # FILETIME ticks
+
+
+def walk_records(chunk: bytes | bytearray | memoryview, end: int) -> tuple[list[RecordFrame], int]:
+    """Follow record framing from 512 up to ``end``: magic, size, size copy.
+
+    Returns the intact records and the offset where the walk stopped (``end`` when every
+    record is whole). Framing is all that is checked; BinXML is the parsers' business.
+    """
+    frames: list[RecordFrame] = []
+    offset = CHUNK_HEADER_SIZE
+    end = min(end, len(chunk))
+    while offset + _MIN_RECORD_SIZE <= end:
+        magic, size, record_id, written = struct.unpack_from("<4sIQQ", chunk, offset)
+        if magic != RECORD_MAGIC or size < _MIN_RECORD_SIZE or offset + size > end:
+            break
+        if struct.unpack_from("<I", chunk, offset + size - 4)[0] != size:
+            break
+        frames.append(RecordFrame(offset, size, record_id, written))
+        offset += size
+    return frames, offset
+
+
+# --------------------------------------------------------------------------- inspect
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkInfo:
+    """One 64 KiB slot of the file, as found on disk."""
+
+    index: int
+    offset: int
+    size: int  # bytes present (CHUNK_SIZE unless the file was cut inside this chunk)
+    magic_ok: bool
+    empty: bool  # all zero: preallocated space, not damage (unless the header counts it)
+    header_crc_ok: bool
+    data_crc_ok: bool
+    first_record_id: int | None
+    last_record_id: int | None
+    records: int  # whole records found by walking the framing
+
+    @property
+    def complete(self) -> bool:
+        return self.size == CHUNK_SIZE
+
+    @property
+    def truncated(self) -> bool:
+        return self.size < CHUNK_SIZE
+
+
+@dataclass(slots=True)
+class Layout:
+    """What ``inspect`` found: header, chunks and, in words, every problem."""
+
+    path: str
+    file_size: int
+    header: FileHeader
+    chunks: list[ChunkInfo] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def status(self) -> Status:
+        return "partial" if self.problems else "ok"
+
+    @property
+    def used_chunks(self) -> list[ChunkInfo]:
+        """Chunks with a valid magic: what a parser will try to read."""
+        return [c for c in self.chunks if c.magic_ok]
+
+
+def _where(index: int, offset: int) -> str:
+    return f"chunk {index} at offset {offset:#x}"
+
+
+def _starts_with(data: bytes) -> str:
+    return repr(data[:8])[:-1] + "...'"
+
+
+def _check_chunk(index: int, offset: int, data: memoryview, claimed: bool,
+                 problems: list[str]) -> ChunkInfo:
+    """Judge one chunk; ``claimed`` says whether the file header counts it as in use."""
+    size = len(data)
+    where = _where(index, offset)
+    if size < CHUNK_HEADER_SIZE or bytes(data[:8]) != CHUNK_MAGIC:
+        empty = data == _ZEROS[:size]
+        if size >= 8 and bytes(data[:8]) != CHUNK_MAGIC and (claimed or not empty):
+            found = "all zero" if empty else f"starts with {_starts_with(bytes(data[:8]))}"
+            problems.append(f"{where}: bad magic ({found})")
+        elif size < CHUNK_HEADER_SIZE and not empty:
+            problems.append(f"{where}: only {size} bytes, chunk header incomplete")
+        return ChunkInfo(index, offset, size, False, empty, False, False, None, None, 0)
+
+    header = parse_chunk_header(data)
+    header_ok = header.header_checksum == chunk_header_crc(data)
+    free = header.free_space_offset
+    free_ok = CHUNK_HEADER_SIZE <= free <= CHUNK_SIZE
+    data_ok = free_ok and free <= size and header.data_checksum == chunk_data_crc(data, free)
+    frames, stopped = walk_records(data, free if free_ok else size)
+    if not header_ok:
+        problems.append(f"{where}: header checksum mismatch (stored {header.header_checksum:#010x}, "
+                        f"computed {chunk_header_crc(data):#010x})")
+    if not free_ok:
+        problems.append(f"{where}: free space offset {free:#x} outside the chunk")
+    elif size >= free and not data_ok:
+        problems.append(f"{where}: records checksum mismatch (stored {header.data_checksum:#010x}, "
+                        f"computed {chunk_data_crc(data, free):#010x})")
+    if size == CHUNK_SIZE and free_ok and stopped + _MIN_RECORD_SIZE <= free:
+        problems.append(f"{where}: record framing breaks at chunk offset {stopped:#x} "
+                        f"after {len(frames)} records")
+    expected = header.last_record_number - header.first_record_number + 1
+    if size == CHUNK_SIZE and free_ok and stopped >= free and len(frames) != expected:
+        problems.append(f"{where}: header says {expected} records, {len(frames)} found")
+    return ChunkInfo(index, offset, size, True, False, header_ok, data_ok,
+                     header.first_record_id, header.last_record_id, len(frames))
+
+
+def _read_file_header(path: str | os.PathLike[str], f: io.BufferedReader, size: int) -> bytes:
+    if size == 0:
+        raise NotEvtxError(path, "empty file")
+    head = f.read(FILE_HEADER_SIZE)
+    if head[:8] != FILE_MAGIC:
+        raise NotEvtxError(path, f"no ElfFile header (starts with {_starts_with(head)})")
+    if len(head) < 128:
+        raise NotEvtxError(path, f"file header cut short: {len(head)} of 128 bytes")
+    return head
+
+
+def inspect(path: str | os.PathLike[str]) -> Layout:
+    """Check an EVTX file's framing chunk by chunk and describe every problem in words.
+
+    Raises ``NotEvtxError`` for empty and non-EVTX files. Everything else is reported, not
+    raised: a damaged log is evidence too. Checks: header magic/CRC/sizes, chunk count
+    against chunks present, each chunk's magic, header CRC, records CRC and record framing,
+    and a file cut mid-chunk. All-zero chunks beyond the header's count are preallocated
+    space and are not problems.
+    """
+    with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        head = _read_file_header(path, f, size)
+        header = parse_file_header(head)
+        layout = Layout(str(path), size, header)
+        problems = layout.problems
+        if not header.checksum_ok:
+            problems.append(f"file header checksum mismatch (stored {header.checksum:#010x}, "
+                            f"computed {file_header_crc(head):#010x})")
+        if header.header_size != 128 or header.block_size != FILE_HEADER_SIZE or header.major_version != 3:
+            problems.append(f"unexpected file header: size {header.header_size}, block size "
+                            f"{header.block_size}, version {header.major_version}.{header.minor_version}")
+        if size < FILE_HEADER_SIZE:
+            problems.append(f"file is {size} bytes, shorter than its {FILE_HEADER_SIZE}-byte header")
+            return layout
+
+        f.seek(FILE_HEADER_SIZE)
+        buf = bytearray(CHUNK_SIZE)
+        view = memoryview(buf)
+        index = 0
+        while True:
+            got = f.readinto(buf)
+            if not got:
+                break
+            offset = FILE_HEADER_SIZE + index * CHUNK_SIZE
+            layout.chunks.append(_check_chunk(index, offset, view[:got], index < header.chunk_count, problems))
+            index += 1
+            if got < CHUNK_SIZE:
+                break
+
+    tail = (size - FILE_HEADER_SIZE) % CHUNK_SIZE
+    if tail:
+        start = size - tail
+        whole = layout.chunks[-1].records
+        problems.append(f"file size {size} is not {FILE_HEADER_SIZE} + n*{CHUNK_SIZE}: last chunk "
+                        f"truncated at offset {start} ({tail} of {CHUNK_SIZE} bytes); "
+                        f"{whole} whole records before the cut")
+    present = sum(1 for c in layout.chunks if c.magic_ok)
+    if present != header.chunk_count:
+        problems.append(f"file header says {header.chunk_count} chunks, {present} present")
+    return layout
