@@ -4,9 +4,14 @@ This module knows where things are in an .evtx file and whether the framing is i
 never decodes BinXML or decides what an event means (readers do that). It exists because
 both parsers we use are silent about damage: pyevtx-rs and python-evtx skip a chunk with a
 bad magic or a cut tail without a word, and python-evtx trusts a lagging file header. A
-forensic tool has to say what it could not read. So this module offers:
+forensic tool has to say what it could not read, and, where the bytes allow it, read it
+anyway. So this module offers:
 
 * ``inspect(path)`` - a ``Layout`` listing every chunk and, in words, every problem found;
+* ``ChunkRangeView`` - chunks [start, stop) of a huge file presented as a small EVTX file,
+  so parallel workers can each hand a slice to an unmodified parser;
+* ``recover_truncated_chunk`` - re-frames a chunk that was cut mid-way so the parsers read
+  the records that survived before the cut;
 * ``seal_chunk`` / ``seal_header`` - recompute checksums after a deliberate edit.
 
 Files are only ever opened read-only and read one chunk at a time, so multi-GB logs cost
@@ -19,7 +24,7 @@ import io
 import os
 import struct
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 __all__ = [
@@ -28,7 +33,8 @@ __all__ = [
     "NotEvtxError", "FileHeader", "ChunkHeader", "ChunkInfo", "Layout", "RecordFrame",
     "RecoveredChunk", "parse_file_header", "parse_chunk_header", "file_header_crc",
     "chunk_header_crc", "chunk_data_crc", "seal_header", "seal_chunk", "walk_records",
-    "inspect", "chunk_offset",
+    "inspect", "ChunkRangeView", "recover_truncated_chunk", "recover_truncated_chunk_from_file", "chunk_offset",
+    "name_hash", "template_bucket",
 ]
 
 FILE_MAGIC = b"ElfFile\0"
@@ -237,6 +243,11 @@ class Layout:
         """Chunks with a valid magic: what a parser will try to read."""
         return [c for c in self.chunks if c.magic_ok]
 
+    @property
+    def truncated_tail(self) -> ChunkInfo | None:
+        """The last chunk when the file ends inside it (the parsers drop it whole)."""
+        return self.chunks[-1] if self.chunks and self.chunks[-1].truncated else None
+
 
 def _where(index: int, offset: int) -> str:
     return f"chunk {index} at offset {offset:#x}"
@@ -345,3 +356,242 @@ def inspect(path: str | os.PathLike[str]) -> Layout:
     if present != header.chunk_count:
         problems.append(f"file header says {header.chunk_count} chunks, {present} present")
     return layout
+
+
+# --------------------------------------------------------------------------- chunk ranges
+
+
+class ChunkRangeView(io.RawIOBase):
+    """Chunks [start, stop) of an EVTX file, presented as a complete EVTX file.
+
+    Why: to split a multi-GB log across workers without copying it. Each worker gets a
+    view whose first 4096 bytes are the original file header patched in memory (chunk
+    count, first/last chunk number, CRC) and whose remaining bytes are read lazily from the
+    original file. pyevtx-rs accepts it as a file-like object; python-evtx needs a buffer,
+    so give it ``view.read()`` (one range in memory) or, better, its own ``ChunkHeader`` on
+    an mmap of the original file.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], start: int, stop: int) -> None:
+        super().__init__()
+        self._file = open(path, "rb")
+        try:
+            size = os.fstat(self._file.fileno()).st_size
+            header = bytearray(self._file.read(FILE_HEADER_SIZE))
+            if header[:8] != FILE_MAGIC or len(header) < FILE_HEADER_SIZE:
+                raise NotEvtxError(path, "no complete ElfFile header")
+            available = max(0, -(-(size - FILE_HEADER_SIZE) // CHUNK_SIZE))
+            if not 0 <= start < stop <= available:
+                raise ValueError(f"chunk range [{start}, {stop}) outside the {available} chunks of {path}")
+        except BaseException:
+            self._file.close()
+            raise
+        struct.pack_into("<QQ", header, 8, 0, stop - start - 1)
+        struct.pack_into("<H", header, 42, stop - start)
+        seal_header(header)
+        self._header = bytes(header)
+        self._base = FILE_HEADER_SIZE + start * CHUNK_SIZE
+        self._length = min(size, FILE_HEADER_SIZE + stop * CHUNK_SIZE) - self._base + FILE_HEADER_SIZE
+        self._pos = 0
+        self.start, self.stop = start, stop
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._length}[whence]
+        if base + offset < 0:
+            raise ValueError("negative seek position")
+        self._pos = base + offset
+        return self._pos
+
+    def readinto(self, buffer) -> int:  # noqa: ANN001 - any writable buffer
+        if self.closed:
+            raise ValueError("I/O operation on closed file")
+        out = memoryview(buffer).cast("B")
+        want = min(len(out), max(0, self._length - self._pos))
+        done = 0
+        if want and self._pos < FILE_HEADER_SIZE:
+            n = min(want, FILE_HEADER_SIZE - self._pos)
+            out[:n] = self._header[self._pos:self._pos + n]
+            done = n
+        if done < want:
+            self._file.seek(self._base + self._pos + done - FILE_HEADER_SIZE)
+            done += self._file.readinto(out[done:want]) or 0
+        self._pos += done
+        return done
+
+    def close(self) -> None:
+        if not self.closed:
+            self._file.close()
+        super().close()
+
+
+# --------------------------------------------------------------------------- recovery
+
+
+@dataclass(frozen=True, slots=True)
+class RecoveredChunk:
+    """A cut chunk re-framed as a one-chunk EVTX file (4096 + 65536 bytes)."""
+
+    data: bytes
+    records: int
+    first_record_id: int
+    last_record_id: int
+    cut_offset: int  # offset *within the chunk* where the bytes ended
+    dropped_from: int  # offset within the chunk where the kept records end (first lost record)
+    chunk_file_offset: int | None = None  # where the chunk starts in the file, when known
+
+    @property
+    def cut_file_offset(self) -> int | None:
+        """File offset of the cut (the file size), when the chunk's position is known."""
+        return None if self.chunk_file_offset is None else self.chunk_file_offset + self.cut_offset
+
+
+def name_hash(name: str) -> int:
+    """The string-table hash: x65599 over UTF-16 code units, 32-bit; bucket is ``% 64``.
+
+    Kept apart from the fixture writer's copy on purpose, so tests on real logs check
+    both against what Windows wrote.
+    """
+    value = 0
+    for unit in memoryview(name.encode("utf-16-le")).cast("H"):
+        value = (value * 65599 + unit) & 0xFFFFFFFF
+    return value
+
+
+def template_bucket(guid: bytes) -> int:
+    """Template-table bucket: the same hash over the GUID's eight 16-bit words, ``% 32``."""
+    value = 0
+    for unit in struct.unpack("<8H", guid):
+        value = (value * 65599 + unit) & 0xFFFFFFFF
+    return value % 32
+
+
+def _string_definition_at(data: memoryview, p: int, end: int) -> int | None:
+    """Bucket of a valid inline name definition at ``p``, else None."""
+    if p + 10 > end:
+        return None
+    next_offset, stored_hash, count = struct.unpack_from("<IHH", data, p)
+    stop = p + 8 + 2 * count
+    if not count or next_offset >= p or stop + 2 > end or bytes(data[stop:stop + 2]) != b"\0\0":
+        return None
+    try:
+        full = name_hash(bytes(data[p + 8:stop]).decode("utf-16-le"))
+    except UnicodeDecodeError:
+        return None
+    return full % 64 if full & 0xFFFF == stored_hash else None
+
+
+def _template_definition_at(data: memoryview, p: int, end: int) -> int | None:
+    """Bucket of a valid inline template definition at ``p``, else None."""
+    if p < 10 or p + 28 > end or data[p - 10] != 0x0C:
+        return None
+    next_offset, = struct.unpack_from("<I", data, p)
+    template_id, = struct.unpack_from("<I", data, p - 8)
+    size, = struct.unpack_from("<I", data, p + 20)
+    if (next_offset >= p or template_id != struct.unpack_from("<I", data, p + 4)[0]
+            or p + 24 + size > end or bytes(data[p + 24:p + 28]) != b"\x0f\x01\x01\x00"):
+        return None
+    return template_bucket(bytes(data[p + 4:p + 20]))
+
+
+def _rebuild_tables(chunk: memoryview, end: int) -> tuple[list[int], list[int]]:
+    """String and template table heads as they were when the chunk ended at ``end``.
+
+    Heads before ``end`` are kept. A head past the cut hides its bucket's older entries
+    (its next-pointer is lost), so for those buckets we find the newest definition before
+    the cut: inline definitions are the only places where an offset field points at the
+    very next byte, and we also check the stored hash, so stray matches do not survive.
+    """
+    strings = list(struct.unpack_from("<64I", chunk, 128))
+    templates = list(struct.unpack_from("<32I", chunk, 384))
+    lost_strings = {i for i, head in enumerate(strings) if head >= end}
+    lost_templates = {i for i, head in enumerate(templates) if head >= end}
+    for i in lost_strings:
+        strings[i] = 0
+    for i in lost_templates:
+        templates[i] = 0
+    if lost_strings or lost_templates:
+        for p in range(CHUNK_HEADER_SIZE + 4, end):
+            if struct.unpack_from("<I", chunk, p - 4)[0] != p:
+                continue
+            bucket = _string_definition_at(chunk, p, end)
+            if bucket in lost_strings and p > strings[bucket]:
+                strings[bucket] = p
+            bucket = _template_definition_at(chunk, p, end)
+            if bucket in lost_templates and p > templates[bucket]:
+                templates[bucket] = p
+    return strings, templates
+
+
+def recover_truncated_chunk(partial: bytes | bytearray | memoryview, file_header: bytes) -> RecoveredChunk | None:
+    """Keep the whole records of a chunk cut mid-way, as a file both parsers will read.
+
+    Both parsers drop a short chunk outright, losing records that are intact. Records only
+    reference strings and templates defined earlier in the same chunk, so cutting after the
+    last whole record leaves every kept record valid. We pad to 64 KiB, set the last record
+    number/id/offset and the free space offset, rebuild the string/template table heads that
+    pointed past the cut (python-evtx resolves names only through these tables), and reseal
+    both CRCs.
+    Returns None when no whole record survives or the chunk header itself is cut.
+    """
+    partial = memoryview(partial).cast("B")
+    if len(partial) < CHUNK_HEADER_SIZE or bytes(partial[:8]) != CHUNK_MAGIC:
+        return None
+    header = parse_chunk_header(partial)
+    end = len(partial)
+    if CHUNK_HEADER_SIZE <= header.free_space_offset <= end:
+        end = header.free_space_offset
+    frames, stopped = walk_records(partial, end)
+    if not frames:
+        return None
+    last = frames[-1]
+    kept_end = last.offset + last.size
+    chunk = bytearray(CHUNK_SIZE)
+    chunk[:kept_end] = partial[:kept_end]
+    strings, templates = _rebuild_tables(partial, kept_end)
+    struct.pack_into("<64I", chunk, 128, *strings)
+    struct.pack_into("<32I", chunk, 384, *templates)
+    struct.pack_into("<QQQQ", chunk, 8, header.first_record_number,
+                     header.first_record_number + len(frames) - 1, frames[0].record_id, last.record_id)
+    struct.pack_into("<II", chunk, 44, last.offset, kept_end)
+    seal_chunk(chunk)
+
+    head = bytearray(file_header[:FILE_HEADER_SIZE].ljust(FILE_HEADER_SIZE, b"\0"))
+    struct.pack_into("<QQQ", head, 8, 0, 0, last.record_id + 1)
+    struct.pack_into("<H", head, 42, 1)
+    seal_header(head)
+    return RecoveredChunk(bytes(head) + bytes(chunk), len(frames), frames[0].record_id,
+                          last.record_id, len(partial), stopped)
+
+
+def recover_truncated_chunk_from_file(path: str | os.PathLike[str],
+                                      layout: Layout | None = None) -> RecoveredChunk | None:
+    """Recover the whole records of a file's last chunk if the file was cut inside it.
+
+    Pass the ``Layout`` from ``inspect`` to save a second look at the file size. Reads only
+    the file header and the cut chunk.
+    """
+    with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        if layout is not None:
+            tail = layout.truncated_tail
+            start = tail.offset if tail is not None else None
+        else:
+            extra = (size - FILE_HEADER_SIZE) % CHUNK_SIZE if size > FILE_HEADER_SIZE else 0
+            start = size - extra if extra else None
+        if start is None:
+            return None
+        header = f.read(FILE_HEADER_SIZE)
+        if header[:8] != FILE_MAGIC:
+            return None
+        f.seek(start)
+        recovered = recover_truncated_chunk(f.read(CHUNK_SIZE), header)
+    return None if recovered is None else replace(recovered, chunk_file_offset=start)

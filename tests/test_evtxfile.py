@@ -1,12 +1,14 @@
-"""The container layer says what is damaged, in words, for every kind of damage we meet.
+"""The container layer says what is damaged, splits big logs, and saves records from cut chunks.
 
 The parsers are silent about damage (a bad chunk simply yields fewer records), so each
 kind of damage a log can suffer is written here with fixtures/damage.py and ``inspect``
-must name it.
+must name it. Recovery is checked against the same records read from the uncut file.
 """
 
 from __future__ import annotations
 
+import io
+import json
 import shutil
 import struct
 import zlib
@@ -15,15 +17,18 @@ from pathlib import Path
 
 import evtx
 import pytest
-from Evtx.Evtx import Evtx
+from Evtx.Evtx import Evtx, FileHeader as PyEvtxFileHeader
 
 from evtxscan.evtxfile import (
     CHUNK_SIZE,
     FILE_HEADER_SIZE,
+    ChunkRangeView,
     NotEvtxError,
     chunk_offset,
     inspect,
     parse_chunk_header,
+    recover_truncated_chunk_from_file,
+    recover_truncated_chunk,
     seal_chunk,
     seal_header,
 )
@@ -123,6 +128,7 @@ def test_a_file_cut_mid_chunk_reports_where_and_how_much(clean, tmp_path):
     assert layout.problems[1] == "file header says 7 chunks, 4 present"
     last = layout.chunks[-1]
     assert last.truncated and not last.complete and last.size == 30000 and last.records > 0
+    assert layout.truncated_tail == last
     assert f"{last.records} whole records before the cut" in layout.problems[0]
 
 
@@ -206,10 +212,115 @@ def test_seal_helpers_make_edited_bytes_verify_again(clean):
     assert struct.unpack_from("<I", chunk, 124)[0] == zlib.crc32(chunk[:120] + chunk[128:512])
 
 
+# ---------------------------------------------------------------------------- chunk ranges
+
+
+@pytest.mark.parametrize(("start", "stop"), [(0, 1), (2, 5), (6, 7), (0, 7)])
+def test_a_chunk_range_view_holds_exactly_the_records_of_its_chunks(clean, start, stop):
+    everything, _ = rs_records(str(clean))
+    wanted = range(chunk_record_ids(clean, start)[0], chunk_record_ids(clean, stop - 1)[-1] + 1)
+    with ChunkRangeView(clean, start, stop) as view:
+        records, errors = rs_records(view)
+        assert errors == [] and records == {i: everything[i] for i in wanted}
+        view.seek(0)
+        data = view.read()
+    assert len(data) == FILE_HEADER_SIZE + (stop - start) * CHUNK_SIZE
+    # python-evtx needs a buffer: one range in memory is fine for a worker
+    header = PyEvtxFileHeader(data, 0)
+    assert header.verify() and header.chunk_count() == stop - start
+    assert [r.record_num() for c in header.chunks() for r in c.records()] == list(wanted)
+
+
+def test_a_chunk_range_view_is_a_seekable_read_only_file(clean):
+    with ChunkRangeView(clean, 3, 5) as view:
+        assert view.readable() and view.seekable() and not view.writable()
+        assert view.seek(0, io.SEEK_END) == FILE_HEADER_SIZE + 2 * CHUNK_SIZE
+        assert view.read(10) == b""
+        view.seek(FILE_HEADER_SIZE - 4)
+        spanning = view.read(12)  # last header bytes + first chunk bytes in one read
+        assert spanning[4:] == b"ElfChnk\0"
+        with open(clean, "rb") as f:
+            f.seek(chunk_offset(4) + 100)
+            view.seek(FILE_HEADER_SIZE + CHUNK_SIZE + 100)
+            assert view.read(5000) == f.read(5000)
+        assert view.tell() == FILE_HEADER_SIZE + CHUNK_SIZE + 5100
+    assert view.closed
+    with pytest.raises(ValueError, match="outside"):
+        ChunkRangeView(clean, 5, 9)
+
+
+def test_a_chunk_range_view_of_a_cut_file_ends_where_the_file_ends(clean, tmp_path):
+    cut = damage.truncate_mid_chunk(clean, tmp_path / "cut.evtx", 3, 30000)
+    with ChunkRangeView(cut, 2, 4) as view:
+        assert view.seek(0, io.SEEK_END) == FILE_HEADER_SIZE + CHUNK_SIZE + 30000
+        view.seek(0)  # pyevtx-rs reads from the current position
+        records, _ = rs_records(view)
+    assert set(records) == set(chunk_record_ids(clean, 2))  # the cut chunk is dropped by the parser
+
+
+# ---------------------------------------------------------------------------- recovery
+
+
+def test_records_before_a_cut_are_recovered_from_our_fixture(clean, tmp_path):
+    cut = damage.truncate_mid_chunk(clean, tmp_path / "cut.evtx", 3, 30000)
+    parsed, _ = rs_records(str(cut))
+    assert max(parsed) == chunk_record_ids(clean, 2)[-1]  # the parser alone loses the whole chunk
+    layout = inspect(cut)
+    recovered = recover_truncated_chunk_from_file(cut, layout)
+    assert recovered is not None and recovered == recover_truncated_chunk_from_file(cut)
+    assert recovered.records == layout.truncated_tail.records
+    assert recovered.cut_offset == 30000 and recovered.dropped_from <= 30000
+    assert recovered.chunk_file_offset == chunk_offset(3)
+    assert recovered.cut_file_offset == cut.stat().st_size
+    assert len(recovered.data) == FILE_HEADER_SIZE + CHUNK_SIZE
+    first = chunk_record_ids(clean, 3)[0]
+    assert (recovered.first_record_id, recovered.last_record_id) == (first, first + recovered.records - 1)
+    original, _ = rs_records(str(clean))
+    got, errors = rs_records(io.BytesIO(recovered.data))
+    assert errors == [] and got == {i: original[i] for i in range(first, first + recovered.records)}
+
+
+def test_recovery_gives_up_when_nothing_whole_survives(clean):
+    with open(clean, "rb") as f:
+        header = f.read(FILE_HEADER_SIZE)
+        f.seek(chunk_offset(1))
+        chunk = f.read(CHUNK_SIZE)
+    assert recover_truncated_chunk(chunk[:300], header) is None  # chunk header itself cut
+    assert recover_truncated_chunk(chunk[:540], header) is None  # first record cut
+    assert recover_truncated_chunk(b"\0" * 4000, header) is None
+    assert recover_truncated_chunk_from_file(clean) is None  # nothing is cut
+    assert recover_truncated_chunk_from_file(clean, inspect(clean)) is None
+    assert inspect(clean).truncated_tail is None
+
+
 def _needs(path: Path) -> Path:
     if not path.exists():
         pytest.skip(f"{path} is not available")
     return path
+
+
+@pytest.mark.parametrize(("chunk", "keep"), [(0, 9000), (7, 33333), (15, 20000)])
+def test_records_before_a_cut_are_recovered_from_a_real_security_log(tmp_path, chunk, keep):
+    """Windows' own chunks: the rebuilt string/template tables must let both parsers read
+    every surviving record, even out of order, exactly as in the uncut file."""
+    source = _needs(RS_SAMPLES / "security.evtx")
+    copy = tmp_path / "security.evtx"
+    shutil.copyfile(source, copy)
+    cut = damage.truncate_mid_chunk(copy, tmp_path / "security-cut.evtx", chunk, keep)
+    recovered = recover_truncated_chunk_from_file(cut)
+    assert recovered is not None and recovered.records > 5
+
+    original, _ = rs_records(str(copy))
+    got, errors = rs_records(io.BytesIO(recovered.data))
+    ids = range(recovered.first_record_id, recovered.last_record_id + 1)
+    assert errors == [] and got == {i: original[i] for i in ids}
+
+    with Evtx(str(copy)) as log:
+        want_xml = {r.record_num(): r.xml() for r in log.records() if r.record_num() in ids}
+    header = PyEvtxFileHeader(recovered.data, 0)
+    assert header.verify()
+    records = [r for c in header.chunks() for r in c.records()]
+    assert {r.record_num(): r.xml() for r in reversed(records)} == want_xml
 
 
 # ---------------------------------------------------------------------------- real corpora
@@ -238,3 +349,17 @@ def test_inspect_finds_nothing_wrong_in_the_attack_samples():
     flagged = {p.name: inspect(p).problems for p in folder.rglob("*.evtx")}
     assert len(flagged) > 200
     assert {name: problems for name, problems in flagged.items() if problems} == {}
+
+
+def test_chunk_range_views_split_a_real_log_without_losing_or_repeating_a_record():
+    source = _needs(RS_SAMPLES / "security.evtx")
+    everything, _ = rs_records(str(source))
+    chunks = len(inspect(source).used_chunks)
+    pieces: dict[int, str] = {}
+    for start in range(0, chunks, 5):
+        with ChunkRangeView(source, start, min(start + 5, chunks)) as view:
+            records, errors = rs_records(view)
+        assert errors == [] and not set(records) & set(pieces)
+        pieces.update(records)
+    assert pieces == everything
+    assert json.loads(next(iter(pieces.values())))["Event"]["System"]["Channel"] == "Security"
