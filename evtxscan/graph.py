@@ -351,14 +351,21 @@ class ProcessGraph:
         return doc
 
     def to_graphml(self, path: str) -> None:
-        """One GraphML file, all hosts; attributes are plain strings/ints for tools."""
+        """One GraphML file, all hosts; attributes are plain strings/ints for tools.
+
+        XML 1.0 cannot hold control characters, so evidence strings are written with them
+        escaped (``\\x1b``); JSON outputs keep the exact text.
+        """
+        from .textsafe import printable
         out = nx.DiGraph()
         for p in self.procs:
-            out.add_node(p.node, host=p.host, pid=p.pid if p.pid is not None else -1,
-                         name=p.name, executable=p.executable, entity_id=p.entity_id,
-                         start=p.start_time or "", end=p.end_time or "",
-                         placeholder=p.placeholder, command_line=p.cmdline() or "",
-                         sources=";".join(f"{s.file}#{s.record_id}" for s in p.sources))
+            out.add_node(p.node, host=printable(p.host), pid=p.pid if p.pid is not None else -1,
+                         name=printable(p.name), executable=printable(p.executable),
+                         entity_id=p.entity_id, start=p.start_time or "",
+                         end=p.end_time or "", placeholder=p.placeholder,
+                         command_line=printable(p.cmdline()),
+                         sources=printable(";".join(f"{s.file}#{s.record_id}"
+                                                    for s in p.sources)))
         for p in self.procs:
             if p.parent is not None:
                 out.add_edge(p.parent, p.node, how=p.parent_how or "")

@@ -121,8 +121,8 @@ def _recover_tail(task: FileTask, layout, result: FileResult, source_args) -> No
     _collect(read(src, report, recovered=True), result, source_args)
     got = report.records - before
     report.recovered += got
-    report.error(f"truncated last chunk at offset {rec.cut_offset}: "
-                 f"recovered {got} records written before the cut", offset=rec.cut_offset)
+    report.error(f"truncated last chunk at offset {rec.cut_file_offset}: "
+                 f"recovered {got} records written before the cut", offset=rec.cut_file_offset)
 
 
 def _collect(records, result: FileResult, source_args) -> None:
