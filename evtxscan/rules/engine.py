@@ -1,0 +1,157 @@
+"""Run compiled rules over events, one event at a time.
+
+``match()`` is called for every process event of a scan (hundreds of thousands), so all
+the work that does not depend on the event happens once, in ``__init__``:
+
+* each rule's query is compiled once to a closure (``compiler.py``);
+* rules are grouped by the event category their query names (``process where`` ->
+  ``process``).  An event only meets the rules of its categories (ECS ``event.category``
+  is a list, an event can be in several) plus ``any where`` rules, so a registry rule
+  costs nothing for a process event;
+* rules that require an exact value somewhere (``process.name : ("a.exe", "b.exe")``,
+  see ``prefilter.py``) are put in hash tables keyed by that value, so an event only
+  runs the rules its ``process.name`` (etc.) could satisfy.  The tables only skip rules
+  that cannot match; every candidate still runs its full condition.
+
+Per event, field values are resolved once and shared by all rules (``EventView``).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from .compiler import Condition, compile_condition
+from .fields import EventView, FieldPath
+from .model import Rule
+from .prefilter import required_atoms
+from .query import parse_event_query
+
+_ANY = "any"
+_PLAN_CACHE_LIMIT = 256
+
+
+@dataclass(frozen=True)
+class _Index:
+    """Rules reachable through one field: ``table[value]`` -> rule positions."""
+
+    path: FieldPath
+    insensitive: bool
+    table: dict[str, tuple[int, ...]]
+    everything: tuple[int, ...]  # for values that are not strings: stay conservative
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What an event of one category combination is checked against."""
+
+    positions: tuple[int, ...]  # all rules of these categories, in order
+    always: tuple[int, ...]     # rules without a usable prefilter
+    indexes: tuple[_Index, ...]
+
+
+def event_categories(event: dict) -> tuple[str, ...]:
+    """The eql event types of an ECS event: its ``event.category`` values."""
+    meta = event.get("event")
+    if type(meta) is not dict:
+        return ()
+    category = meta.get("category")
+    if type(category) is list:
+        return tuple(c for c in category if type(c) is str)
+    if type(category) is str:
+        return (category,)
+    return ()
+
+
+class RuleEngine:
+    """Match events against a fixed sequence of rules; results keep the rules' order.
+
+    A rule whose condition raises on some odd event does not stop the scan: the event
+    simply does not match that rule, and ``errors`` counts it by rule id so the summary
+    can say so.
+    """
+
+    def __init__(self, rules: Sequence[Rule]) -> None:
+        self.rules: tuple[Rule, ...] = tuple(rules)
+        self.errors: Counter[str] = Counter()
+        self._conditions: list[Condition] = []
+        self._requirements: list = []
+        self._by_category: dict[str, list[int]] = {}
+        for position, rule in enumerate(self.rules):
+            query = rule.query_ast if rule.query_ast is not None else parse_event_query(rule.query)
+            self._conditions.append(compile_condition(query))
+            self._requirements.append(required_atoms(query.query))
+            self._by_category.setdefault(query.event_type, []).append(position)
+        self._plans: dict[tuple[str, ...], _Plan] = {}
+
+    def _build_plan(self, categories: tuple[str, ...]) -> _Plan:
+        positions = sorted({p for c in (*categories, _ANY) for p in self._by_category.get(c, ())})
+        always: list[int] = []
+        tables: dict[tuple[FieldPath, bool], dict[str, set[int]]] = {}
+        for position in positions:
+            requirement = self._requirements[position]
+            if requirement is None:
+                always.append(position)
+                continue
+            for atom in requirement:
+                table = tables.setdefault((atom.path, atom.insensitive), {})
+                for value in atom.values:
+                    table.setdefault(value, set()).add(position)
+        indexes = tuple(
+            _Index(path, insensitive,
+                   {value: tuple(sorted(ps)) for value, ps in table.items()},
+                   tuple(sorted({p for ps in table.values() for p in ps})))
+            for (path, insensitive), table in sorted(tables.items(), key=repr))
+        return _Plan(tuple(positions), tuple(always), indexes)
+
+    def _plan(self, categories: tuple[str, ...]) -> _Plan:
+        plan = self._plans.get(categories)
+        if plan is None:
+            plan = self._build_plan(categories)
+            if len(self._plans) < _PLAN_CACHE_LIMIT:
+                self._plans[categories] = plan
+        return plan
+
+    def rules_for(self, categories: Iterable[str]) -> tuple[Rule, ...]:
+        """The rules an event of these categories is checked against, in order."""
+        return tuple(self.rules[p] for p in self._plan(tuple(categories)).positions)
+
+    def match(self, event: dict) -> list[Rule]:
+        """Rules that fire on ``event``, in the order they were given."""
+        plan = self._plan(event_categories(event))
+        view = EventView(event)
+        candidates = _candidates(plan, view) if plan.indexes else plan.always
+        conditions, rules = self._conditions, self.rules
+        try:
+            return [rules[p] for p in candidates if conditions[p](view)]
+        except Exception:  # noqa: BLE001 - one odd event must not end a scan
+            return self._match_counting_errors(candidates, view)
+
+    def _match_counting_errors(self, candidates: Sequence[int], view: EventView) -> list[Rule]:
+        matched = []
+        for position in candidates:
+            try:
+                if self._conditions[position](view):
+                    matched.append(self.rules[position])
+            except Exception:  # noqa: BLE001
+                self.errors[self.rules[position].rule_id] += 1
+        return matched
+
+
+def _candidates(plan: _Plan, view: EventView) -> list[int]:
+    """Positions of the rules this event could match, in order."""
+    selected = set(plan.always)
+    for index in plan.indexes:
+        value = view[index.path]
+        if value is None:
+            continue
+        table = index.table
+        for item in value if type(value) is list else (value,):
+            if type(item) is str:
+                hit = table.get(item.lower() if index.insensitive else item)
+                if hit:
+                    selected.update(hit)
+            else:
+                selected.update(index.everything)
+    return sorted(selected)

@@ -1,0 +1,96 @@
+"""Find, in a rule's condition, a cheap test every matching event must pass.
+
+Most upstream rules require an exact name somewhere: ``process.name : ("a.exe", "b.exe")``
+or ``(process.name : "x.exe" or ?process.pe.original_file_name == "X.EXE")``.  If we know
+that, the engine can look the event's ``process.name`` up in a hash table and run only the
+rules that could match, instead of all of them.  This module only *derives* that
+necessary condition from the eql AST; it never changes what a rule matches.
+
+A necessary condition is a list of ``Atom`` (an OR): the rule can only match if, for at
+least one atom, some value of ``atom.path`` (lower-cased when ``insensitive``) is in
+``atom.values``.  ``None`` means no useful condition was found and the rule always runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from eql import ast
+
+from .fields import FieldPath, split_path
+
+#: fields nearly every process event shares; indexing on them would not narrow anything
+_UNSELECTIVE = frozenset({
+    ("host", "os", "type"), ("host", "os", "name"), ("host", "os", "family"),
+    ("event", "type"), ("event", "category"), ("event", "kind"), ("event", "action"),
+    ("event", "outcome"), ("event", "module"), ("event", "dataset"),
+})
+
+
+@dataclass(frozen=True)
+class Atom:
+    """Some value of ``path`` (case-folded if ``insensitive``) is one of ``values``."""
+
+    path: FieldPath
+    insensitive: bool
+    values: frozenset[str]
+
+
+Requirement = list[Atom]
+
+
+def required_atoms(condition: ast.Expression) -> Requirement | None:
+    """A necessary condition for ``condition`` as OR-ed atoms, or None."""
+    if isinstance(condition, ast.And):
+        options = [r for r in (required_atoms(t) for t in condition.terms) if r is not None]
+        selective = [r for r in options if not any(a.path in _UNSELECTIVE for a in r)]
+        if not selective:
+            return None
+        return min(selective, key=lambda r: sum(len(a.values) for a in r))
+    if isinstance(condition, ast.Or):
+        union: Requirement = []
+        for term in condition.terms:
+            required = required_atoms(term)
+            if required is None:
+                return None
+            union.extend(required)
+        return union
+    atom = _atom(condition)
+    return [atom] if atom is not None else None
+
+
+def _strings(nodes: list[ast.Expression]) -> list[str] | None:
+    if nodes and all(isinstance(n, ast.String) for n in nodes):
+        return [n.value for n in nodes]
+    return None
+
+
+def _atom(node: ast.Expression) -> Atom | None:
+    if isinstance(node, ast.Comparison) and node.comparator == "==":
+        field, literal = node.left, node.right
+        if isinstance(field, ast.String):
+            field, literal = literal, field
+        if isinstance(field, ast.Field) and isinstance(literal, ast.String):
+            return Atom(_path(field), False, frozenset({literal.value}))
+        return None
+    if isinstance(node, ast.InSet) and isinstance(node.expression, ast.Field):
+        values = _strings(node.container)
+        if values is not None:
+            return Atom(_path(node.expression), False, frozenset(values))
+        return None
+    if isinstance(node, ast.FunctionCall) and node.arguments and isinstance(node.arguments[0], ast.Field):
+        name = node.name
+        values = _strings(node.arguments[1:])
+        if values is None:
+            return None
+        path = _path(node.arguments[0])
+        if name == "in~":
+            return Atom(path, True, frozenset(v.lower() for v in values))
+        if name in ("like~", "like") and not any("*" in v or "?" in v for v in values):
+            insensitive = name == "like~"
+            return Atom(path, insensitive, frozenset(v.lower() if insensitive else v for v in values))
+    return None
+
+
+def _path(node: ast.Field) -> FieldPath:
+    return split_path((node.base, *node.path))
