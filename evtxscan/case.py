@@ -1,0 +1,302 @@
+"""The case file: a responder's progress through each alert's checklist.
+
+One JSON file (indented, UTF-8, keys in a fixed order so that diffs read well) holding,
+per alert (keyed by the stable ``alert.id``): who/what/where for humans, the state of each
+checklist item (``open`` / ``done`` / ``n/a``), the responder's notes, and a timestamped
+history of every change.  It also holds a fingerprint of the evidence (path, sha256 and
+size per file), so reopening it over changed evidence says what changed.
+
+Rules this module keeps:
+* Nothing the responder wrote is ever dropped.  Alerts that no longer fire are kept and
+  marked ``orphaned``; checklist items a new guide no longer has are kept and marked too.
+* Writes are atomic (temp file in the same folder, fsync, ``os.replace``), and a save
+  that would not change the bytes does not touch the file: an unchanged rescan leaves the
+  case byte-for-byte identical.
+* The case never lives inside the evidence (``CaseError`` names both paths).
+* Times are UTC ISO-8601 with a ``Z``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .checklist import checklist
+from .textsafe import printable
+
+STATES = ("open", "done", "n/a")
+FORMAT = "evtxscan-case"
+VERSION = 1
+
+
+class CaseError(ValueError):
+    """The case file cannot be used (where it is, or what it holds); says which and why."""
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def check_outside_evidence(path: Path, roots) -> None:
+    """Raise ``CaseError`` when ``path`` is an evidence file or lies inside an evidence
+    folder: analysis must never write into what it analyses."""
+    p = Path(path).resolve()
+    for root in roots:
+        if not root:
+            continue
+        r = Path(root).resolve()
+        if not r.exists():
+            continue
+        if p == r or (r.is_dir() and r in p.parents):
+            raise CaseError(f"case file {p} is inside the evidence {r}; "
+                            "keep it next to the output instead (choose another --case)")
+
+
+def fingerprint(analysis) -> list[dict]:
+    """Path, sha256 and size of every evidence file, sorted by path."""
+    return sorted(({"path": r.path, "sha256": r.sha256, "size": r.size}
+                   for r in analysis.reports), key=lambda f: f["path"])
+
+
+def _alert_summary(alert) -> dict:
+    p = alert.process
+    return {"rule_id": alert.rule.rule_id, "rule_name": alert.rule.name,
+            "host": alert.host, "time": alert.timestamp,
+            "process": printable(alert.process_line()),
+            "command_line": printable(p.cmdline()) if p.cmdline() else None}
+
+
+def _describe(entry: dict) -> str:
+    return printable(f"{entry.get('time', '')} {entry.get('host', '')} "
+                     f"{entry.get('rule_name', '')}: {entry.get('process', '')}")
+
+
+def _new_item() -> dict:
+    return {"state": "open", "note": "", "history": []}
+
+
+class Case:
+    """A case file bound to one analysis.  Every setter saves immediately."""
+
+    def __init__(self, path: Path, data: dict, changes: list[str] | None = None) -> None:
+        self.path = Path(path)
+        self.data = data
+        self.changes: list[str] = list(changes or [])
+
+    # ------------------------------------------------------------------ opening
+    @classmethod
+    def open(cls, path: Path, analysis, evidence_roots: list[str] = (), *,
+             save: bool = True) -> Case:
+        """Load the case at ``path`` (or start one) and reconcile it with ``analysis``.
+
+        ``changes`` then lists what changed in the evidence since the case was last
+        saved.  ``save=False`` leaves the file untouched (reports read a case this way).
+        """
+        path = Path(path)
+        check_outside_evidence(path, list(evidence_roots) + list(analysis.paths))
+        if path.exists():
+            data = cls._load(path)
+            fresh = False
+        else:
+            data = {"format": FORMAT, "version": VERSION, "created": utc_now(),
+                    "evidence": {"files": []}, "alerts": {}, "history": []}
+            fresh = True
+        case = cls(path, data)
+        case.changes = case._reconcile(analysis, fresh)
+        if save:
+            case.save()
+        return case
+
+    @staticmethod
+    def _load(path: Path) -> dict:
+        try:
+            data = json.loads(path.read_bytes().decode("utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            raise CaseError(f"cannot read case file {path}: {exc}") from exc
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            raise CaseError(f"{path} is not an evtxscan case file; not touching it")
+        if not isinstance(data.get("version"), int) or data["version"] > VERSION:
+            raise CaseError(f"{path} was written by a newer evtxscan "
+                            f"(case version {data.get('version')}); not touching it")
+        data.setdefault("evidence", {"files": []})
+        data.setdefault("alerts", {})
+        data.setdefault("history", [])
+        return data
+
+    def _reconcile(self, analysis, fresh: bool) -> list[str]:
+        changes: list[str] = []
+        old_files = {f["path"]: f for f in self.data["evidence"].get("files", [])}
+        new_files = {f["path"]: f for f in fingerprint(analysis)}
+        if not fresh:
+            for p in sorted(new_files.keys() - old_files.keys()):
+                changes.append(f"file added: {printable(p)}")
+            for p in sorted(old_files.keys() - new_files.keys()):
+                changes.append(f"file removed: {printable(p)}")
+            for p in sorted(new_files.keys() & old_files.keys()):
+                a, b = old_files[p], new_files[p]
+                if a.get("sha256") != b["sha256"] or a.get("size") != b["size"]:
+                    changes.append(f"file changed: {printable(p)} (sha256 "
+                                   f"{(a.get('sha256') or '-')[:12]} -> {(b['sha256'] or '-')[:12]}, "
+                                   f"size {a.get('size')} -> {b['size']})")
+        self.data["evidence"]["files"] = [new_files[p] for p in sorted(new_files)]
+
+        old_alerts: dict = self.data["alerts"]
+        current = {a.id: a for a in analysis.alerts}
+        merged: dict[str, dict] = {}
+        for aid, alert in current.items():
+            entry = old_alerts.get(aid)
+            summary = _alert_summary(alert)
+            if entry is None:
+                entry = {**summary, "status": "active", "note": "", "note_history": [],
+                         "items": {}}
+                if not fresh:
+                    changes.append(f"alert new: {_describe(entry)}")
+            else:
+                if entry.get("status") == "orphaned":
+                    changes.append(f"alert back: {_describe(entry)}")
+                entry = {**entry, **summary, "status": "active"}
+                entry.pop("orphaned_since", None)
+            entry["items"] = self._merge_items(entry.get("items", {}), alert)
+            merged[aid] = entry
+        for aid, entry in old_alerts.items():
+            if aid in current:
+                continue
+            if entry.get("status") != "orphaned":
+                entry = {**entry, "status": "orphaned", "orphaned_since": utc_now()}
+                changes.append(f"alert gone (kept, marked orphaned): {_describe(entry)}")
+            merged[aid] = entry
+        order = sorted(merged, key=lambda k: (merged[k].get("time", ""),
+                                              merged[k].get("host", ""), k))
+        self.data["alerts"] = {k: self._ordered(merged[k]) for k in order}
+        if changes:
+            self.data["history"].append({"at": utc_now(), "evidence_changes": changes})
+        return changes
+
+    @staticmethod
+    def _merge_items(items: dict, alert) -> dict:
+        out: dict[str, dict] = {}
+        ids = [it.id for it in checklist(alert.rule)]
+        for iid in ids:
+            item = dict(items.get(iid) or _new_item())
+            item.pop("orphaned", None)
+            out[iid] = item
+        for iid, item in items.items():
+            if iid not in out:
+                out[iid] = {**item, "orphaned": True}
+        return out
+
+    @staticmethod
+    def _ordered(entry: dict) -> dict:
+        keys = ("rule_id", "rule_name", "host", "time", "process", "command_line", "status",
+                "orphaned_since", "note", "note_history", "items")
+        out = {k: entry[k] for k in keys if k in entry}
+        out.update({k: v for k, v in entry.items() if k not in out})
+        return out
+
+    # ------------------------------------------------------------------ reading
+    def alert_ids(self) -> list[str]:
+        return list(self.data["alerts"])
+
+    def entry(self, alert_id: str) -> dict | None:
+        return self.data["alerts"].get(alert_id)
+
+    def _item(self, alert_id: str, item_id: str) -> dict | None:
+        entry = self.entry(alert_id)
+        return entry["items"].get(item_id) if entry else None
+
+    def state(self, alert_id: str, item_id: str) -> str:
+        item = self._item(alert_id, item_id)
+        return item["state"] if item else "open"
+
+    def note(self, alert_id: str, item_id: str) -> str:
+        item = self._item(alert_id, item_id)
+        return item.get("note", "") if item else ""
+
+    def alert_note(self, alert_id: str) -> str:
+        entry = self.entry(alert_id)
+        return entry.get("note", "") if entry else ""
+
+    def progress(self, alert_id: str) -> tuple[int, int]:
+        """(items done or not applicable, items in the current checklist)."""
+        entry = self.entry(alert_id)
+        if not entry:
+            return (0, 0)
+        items = [i for i in entry["items"].values() if not i.get("orphaned")]
+        return (sum(i["state"] in ("done", "n/a") for i in items), len(items))
+
+    # ------------------------------------------------------------------ writing
+    def _entry_or_raise(self, alert_id: str) -> dict:
+        entry = self.entry(alert_id)
+        if entry is None:
+            raise KeyError(f"no alert {alert_id!r} in case {self.path}")
+        return entry
+
+    def set_state(self, alert_id: str, item_id: str, state: str) -> None:
+        if state not in STATES:
+            raise ValueError(f"state must be one of {', '.join(STATES)}, not {state!r}")
+        entry = self._entry_or_raise(alert_id)
+        item = entry["items"].setdefault(item_id, _new_item())
+        if item["state"] == state:
+            return
+        item["history"].append({"at": utc_now(), "state": state, "was": item["state"]})
+        item["state"] = state
+        self.save()
+
+    def set_note(self, alert_id: str, item_id: str, text: str) -> None:
+        entry = self._entry_or_raise(alert_id)
+        item = entry["items"].setdefault(item_id, _new_item())
+        if item.get("note", "") == text:
+            return
+        item["note"] = text
+        item["history"].append({"at": utc_now(), "note": "edited" if text else "cleared"})
+        self.save()
+
+    def set_alert_note(self, alert_id: str, text: str) -> None:
+        entry = self._entry_or_raise(alert_id)
+        if entry.get("note", "") == text:
+            return
+        entry["note"] = text
+        entry.setdefault("note_history", []).append(
+            {"at": utc_now(), "note": "edited" if text else "cleared"})
+        self.save()
+
+    def dumps(self) -> bytes:
+        """The file's bytes.  Lone surrogates from evidence become ``\\udXXX`` escapes,
+        which JSON reads back as the same code units."""
+        text = json.dumps(self.data, indent=2, ensure_ascii=False) + "\n"
+        return text.encode("utf-8", "backslashreplace")
+
+    def save(self) -> None:
+        """Write atomically; a no-op when the file already holds these bytes."""
+        data = self.dumps()
+        try:
+            if self.path.read_bytes() == data:
+                return
+        except OSError:
+            pass
+        folder = self.path.parent
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=folder)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, self.path)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
+        try:  # make the rename itself durable
+            dfd = os.open(folder, os.O_RDONLY)
+            try:
+                os.fsync(dfd)
+            finally:
+                os.close(dfd)
+        except OSError:
+            pass
