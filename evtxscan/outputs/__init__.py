@@ -10,6 +10,9 @@ from pathlib import Path
 FORMATS: dict[str, str] = {
     "jsonl": "evtxscan.outputs.jsonl:write",
     "graphml": "evtxscan.outputs.graphml:write",
+    "csv": "evtxscan.outputs.csv_out:write",
+    "md": "evtxscan.outputs.markdown:write",
+    "html": "evtxscan.outputs.html:write",
 }
 
 

@@ -1,0 +1,61 @@
+"""``alerts.csv``: one row per alert, for spreadsheets and ticket systems.
+
+Spreadsheets execute a cell that starts with ``=``, ``+``, ``-`` or ``@`` (and some
+treat a leading tab or carriage return the same way), and a command line from the
+evidence can start with anything; such cells get a leading ``'`` (OWASP's advice), which
+Excel and LibreOffice show as text.  Everything else keeps the evidence's exact text.
+UTF-8 with a byte-order mark, so Excel reads non-ASCII host names and notes correctly.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from ..timefmt import display
+from . import reportdata as rd
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+COLUMNS = ["alert_id", "time_utc", "time_display", "host", "rule", "severity", "risk_score",
+           "parent", "process", "pid", "command_line", "user", "sources", "triage_summary",
+           "checklist"]
+
+
+def neutralize(value) -> str:
+    """A cell a spreadsheet will show, never evaluate."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def rows(analysis, options: dict | None = None) -> list[list[str]]:
+    opts = rd.report_options(analysis, options)
+    out = []
+    for a in analysis.alerts:
+        srcs = "; ".join(f"{src.get('file')}#{src.get('record_id')} (event {src.get('event_id')})"
+                         for src in rd.sources_of(a))
+        prog = ("/".join(map(str, opts.case.progress(a.id))) if opts.case is not None else "")
+        out.append([a.id, a.timestamp, display(a.timestamp, opts.tz), a.host, a.rule.name,
+                    a.rule.severity, a.rule.risk_score, rd.parent_name(a), a.process.name,
+                    "" if a.process.pid is None else a.process.pid,
+                    a.process.cmdline() or "", rd.user_of(a), srcs,
+                    rd.triage_summary(a, opts.lang), prog])
+    return out
+
+
+def render(analysis, options: dict | None = None) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    w.writerow(COLUMNS)
+    for row in rows(analysis, options):
+        w.writerow([neutralize(c) for c in row])
+    return buf.getvalue()
+
+
+def write(analysis, outdir: Path, options: dict) -> list[Path]:
+    path = outdir / "alerts.csv"
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(render(analysis, options).encode("utf-8-sig", "backslashreplace"))
+    tmp.replace(path)
+    return [path]
