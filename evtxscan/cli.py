@@ -139,6 +139,13 @@ def cmd_scan(args) -> int:
             print(f"evtxscan: error: output folder {out} is inside the evidence {rp}; "
                   "choose another -o", file=sys.stderr)
             return EXIT_FATAL
+    if args.case:  # reports read the case; it must never live in the evidence
+        from .case import CaseError, check_outside_evidence
+        try:
+            check_outside_evidence(Path(args.case), args.paths)
+        except CaseError as exc:
+            print(f"evtxscan: error: {exc}", file=sys.stderr)
+            return EXIT_FATAL
     opts = ReadOptions(backend=args.backend, jobs=args.jobs, scheduler=args.scheduler)
     try:
         analysis = analyze(args.paths, read=opts, rule_paths=args.rules,

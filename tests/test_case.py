@@ -150,3 +150,15 @@ def test_reading_a_case_for_a_report_does_not_write_it(analysis, tmp_path):
     ro = Case.open(path, analysis, save=False)
     assert ro.changes and ro.changes[0].startswith("file added:")
     assert path.read_bytes() == written
+
+
+def test_the_cli_refuses_a_case_inside_the_evidence(evidence, tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.run([sys.executable, "-m", "evtxscan", "scan", str(evidence), "-q",
+                           "-o", str(tmp_path / "out"), "--case", str(evidence / "case.json")],
+                          cwd=root, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert "inside the evidence" in proc.stderr and not (evidence / "case.json").exists()
