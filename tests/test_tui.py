@@ -1,0 +1,545 @@
+"""The TUI as a responder drives it: keys in, screens out (Textual Pilot, 120x36).
+
+Everything runs on the bundled evidence (``evidence`` / ``analysis`` fixtures from
+conftest).  The app is a face over the engine, so the expectations come from the
+engine's own objects: the alert's process node, ``checklist``/``answer``, the case file.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from textual.geometry import Region
+from textual.widgets import Input
+
+from evtxscan.checklist import answer, checklist
+from evtxscan.textsafe import printable
+from tui import widgets
+from tui.app import EvtxScanApp, resolve_case_path, run
+from tui.i18n import KEYS, help_markdown
+from tui.screens import (AlertsScreen, HelpScreen, HostPicker, InvestigateScreen,
+                         TimelineScreen)
+from tui.widgets import AlertTable, ChecklistPane, DetailPane, ProcessTree, TimelineView
+
+SIZE = (120, 36)
+ROOT = Path(__file__).resolve().parents[1]
+
+
+# --------------------------------------------------------------------------- helpers
+def make_app(analysis, case: Path, **kw) -> EvtxScanApp:
+    return EvtxScanApp([str(p) for p in analysis.paths], case, analysis=analysis, **kw)
+
+
+async def ready(pilot) -> None:
+    """Wait for the loading worker, then for the alert list to be drawn."""
+    app = pilot.app
+    for _ in range(600):
+        if app.ready and isinstance(app.screen, AlertsScreen) or app.failed:
+            break
+        await pilot.pause(0.05)
+    assert app.failed is None, app.failed
+    assert isinstance(app.screen, AlertsScreen)
+    await pilot.pause()
+
+
+async def open_alert(pilot, alert) -> InvestigateScreen:
+    """Move the alert list's cursor to ``alert`` (g, then j) and press Enter."""
+    app = pilot.app
+    screen = app.screen
+    assert isinstance(screen, AlertsScreen)
+    want = screen.alerts.index(alert)
+    table = screen.query_one(AlertTable)
+    await pilot.press("g", *["j"] * want, "enter")
+    await pilot.pause()
+    assert table.cursor_row == want
+    assert isinstance(app.screen, InvestigateScreen)
+    return app.screen
+
+
+def rendered(widget) -> str:
+    """What the widget paints, line by line (the strips the terminal would get)."""
+    w, h = widget.size
+    return "\n".join(s.text for s in widget.render_lines(Region(0, 0, w, h)))
+
+
+def tree_lines(tree: ProcessTree) -> list[str]:
+    out = []
+    for i in range(tree.last_line + 1):
+        node = tree.get_node_at_line(i)
+        out.append(node.label.plain)
+    return out
+
+
+def dns_alerts(analysis) -> list:
+    return [a for a in analysis.alerts
+            if (a.doc["process"].get("parent") or {}).get("name", "").lower() == "dns.exe"]
+
+
+def dc01_cmd(analysis):
+    return next(a for a in analysis.alerts
+                if a.host.startswith("DC01") and a.process.name == "cmd.exe")
+
+
+# --------------------------------------------------------------------------- loading
+async def test_loads_evidence_in_a_worker_then_lists_every_alert(evidence, analysis, tmp_path):
+    """Started on paths (no analysis given): the worker reads the evidence and the
+    list shows one row per engine alert, most severe then oldest first."""
+    app = EvtxScanApp([str(evidence)], tmp_path / "case.json")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        table = app.screen.query_one(AlertTable)
+        assert table.row_count == len(analysis.alerts) == len(app.analysis.alerts)
+        assert {r.value for r in table.rows} == {a.id for a in analysis.alerts}
+        text = rendered(table)
+        assert "DC01.corp.example" in text and "dns.exe → cmd.exe" in text
+        assert "0/" in text  # guide progress column
+    assert (tmp_path / "case.json").exists()  # the case is created at load time
+
+
+async def test_load_failure_is_shown_not_raised(tmp_path):
+    app = EvtxScanApp([str(tmp_path / "missing")], tmp_path / "case.json",
+                      rule_paths=[str(tmp_path / "no-such-rules")])
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(200):
+            if app.failed or app.ready:
+                break
+            await pilot.pause(0.05)
+        if app.failed:
+            assert "q" in rendered(app.screen.query_one("#loading-title"))
+
+
+# --------------------------------------------------------------------------- the tree
+async def test_every_dns_alert_opens_the_tree_on_its_process(analysis, tmp_path):
+    """For each dns.exe-child alert: the cursor is on the alerted process, its ancestry
+    is expanded, the detail pane shows the process, the checklist the engine's answers."""
+    alerts = dns_alerts(analysis)
+    assert len(alerts) >= 8
+    app = make_app(analysis, tmp_path / "case.json")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        for alert in alerts:
+            screen = await open_alert(pilot, alert)
+            tree = screen.query_one(ProcessTree)
+            assert tree.cursor_proc == alert.process.node, alert.process_line()
+            assert tree.cursor_node.label.plain.startswith(alert.process.name)
+            assert "[ALERT]" in tree.cursor_node.label.plain
+            for anc in analysis.graph.ancestors(alert.process.node):
+                assert tree._tnodes[anc.node].is_expanded
+            detail = screen.query_one(DetailPane).text
+            p = alert.process
+            assert f"{p.name}  pid {p.pid}" in detail
+            assert printable(p.cmdline() or "-") in detail
+            par = analysis.graph.parent(p.node)
+            assert f"Parent: {par.name} pid {par.pid}" in detail
+            assert f"resolved by: {p.parent_how}" in detail
+            for s in p.sources:
+                assert f"{s.channel}  record {s.record_id}  event {s.event_id}" in detail
+                assert s.file in detail
+            items = checklist(alert.rule)
+            pane = screen.query_one(ChecklistPane)
+            text = pane.text
+            for item in items:
+                ans = answer(item, alert, "en")
+                if ans:
+                    assert ans in text.replace("\n    → ", " ") or \
+                        ans.splitlines()[0] in text
+            assert text.count("[ ]") == len(items)
+            await pilot.press("escape")
+            await pilot.pause()
+
+
+async def test_dc01_tree_shows_the_chain_and_the_subtree(analysis, tmp_path):
+    """services.exe → dns.exe → cmd.exe → whoami.exe, with whoami marked discovery."""
+    alert = dc01_cmd(analysis)
+    app = make_app(analysis, tmp_path / "case.json")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        screen = await open_alert(pilot, alert)
+        lines = tree_lines(screen.query_one(ProcessTree))
+        names = [ln.split()[0] for ln in lines]
+        i = names.index("services.exe")
+        j = names.index("dns.exe", i)
+        k = names.index("cmd.exe", j)
+        assert names[k + 1] == "whoami.exe"
+        assert "[discovery]" in lines[k + 1]
+        assert any("WerFault.exe" in ln and "[WerFault]" in ln for ln in lines)
+        assert any("rundll32.exe" in ln and "[LOLBin]" in ln for ln in lines)
+        painted = rendered(screen.query_one(ProcessTree))
+        assert "cmd.exe 6404 [ALERT]" in painted or "cmd.exe" in painted
+
+
+async def test_parent_child_and_next_alert_keys(analysis, tmp_path):
+    alert = dc01_cmd(analysis)
+    g = analysis.graph
+    app = make_app(analysis, tmp_path / "case.json")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        screen = await open_alert(pilot, alert)
+        tree = screen.query_one(ProcessTree)
+        who = g.children(alert.process.node)[0]
+        await pilot.press("c")
+        await pilot.pause()
+        assert tree.cursor_proc == who.node
+        await pilot.press("p")
+        await pilot.pause()
+        assert tree.cursor_proc == alert.process.node
+        await pilot.press("h")          # cmd.exe is expanded: h collapses it
+        await pilot.pause()
+        assert not tree.cursor_node.is_expanded
+        await pilot.press("h")          # now h goes to the parent
+        await pilot.pause()
+        assert g[tree.cursor_proc].name == "dns.exe"
+        await pilot.press("a")          # next alert on DC01, in time order
+        await pilot.pause()
+        host_alerts = app.view.host_alerts_in_time(alert.host)
+        nxt = host_alerts[host_alerts.index(alert) + 1]
+        assert tree.cursor_proc == nxt.process.node
+        assert screen.query_one(ChecklistPane).alert is nxt
+        await pilot.press("j")
+        await pilot.pause()
+        await pilot.press("k")
+        await pilot.pause()
+        assert tree.cursor_proc == nxt.process.node
+
+
+async def test_search_jumps_to_a_match_expanding_its_ancestors(analysis, tmp_path):
+    """/netstat finds NETSTAT.EXE under powershell.exe, which was collapsed."""
+    alert = dc01_cmd(analysis)
+    app = make_app(analysis, tmp_path / "case.json")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        screen = await open_alert(pilot, alert)
+        tree = screen.query_one(ProcessTree)
+        await pilot.press("slash", *"netstat", "enter")
+        await pilot.pause()
+        node = tree.cursor_proc
+        assert analysis.graph[node].name == "NETSTAT.EXE"
+        ps = analysis.graph.parent(node)
+        assert ps.name == "powershell.exe" and tree._tnodes[ps.node].is_expanded
+        await pilot.press("slash")          # a command-line match: "-enc" of powershell
+        app.screen.query_one(Input).insert_text_at_cursor("-enc SQBFAF")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert tree.cursor_proc == ps.node
+
+
+async def test_children_load_lazily_in_pages(analysis, tmp_path, monkeypatch):
+    """With a page of 5, services.exe shows 5 children and a "… more" line; revealing a
+    process far down its children shows a page around it; Enter on "… more" adds more."""
+    monkeypatch.setattr(widgets, "PAGE", 5)
+    alert = dc01_cmd(analysis)
+    g = analysis.graph
+    app = make_app(analysis, tmp_path / "case.json")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        screen = await open_alert(pilot, alert)
+        tree = screen.query_one(ProcessTree)
+        assert tree.cursor_proc == alert.process.node
+        assert len(tree._tnodes) < sum(1 for _ in g.processes(alert.host)) / 4
+        services = g.parent(g.parent(alert.process.node).node)
+        tservices = tree._tnodes[services.node]
+        kids = [c for c in tservices.children if isinstance(c.data, int)]
+        mores = [c for c in tservices.children if isinstance(c.data, widgets.More)]
+        # a first page, then the page that holds dns.exe (the 6th child)
+        assert len(kids) == 10 and mores
+        assert g.parent(alert.process.node).node in [c.data for c in kids]
+        total = len(g.children(services.node))
+        assert sum(int(m.label.plain.split()[1].replace(",", "")) for m in mores) == total - 10
+        # Enter on the "… more" line below
+        after = next(m for m in mores if not m.data.before)
+        tree.move_cursor(after)
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert len([c for c in tservices.children if isinstance(c.data, int)]) == 15
+
+
+async def test_detail_pane_shows_every_ecs_field(analysis, tmp_path):
+    alert = dc01_cmd(analysis)
+    app = make_app(analysis, tmp_path / "case.json")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        screen = await open_alert(pilot, alert)
+        text = screen.query_one(DetailPane).text
+        from tui.render import flatten
+        for key, _ in flatten(analysis.graph.ecs(alert.process.node)):
+            assert f"  {key}: " in text
+        for label in ("User: NT AUTHORITY\\SYSTEM", "Integrity: system", "Start: ",
+                      "End: ", "sha256: ", "Source records:"):
+            assert label in text
+
+
+# --------------------------------------------------------------------------- case file
+async def test_tick_note_quit_reopen_keeps_everything(analysis, tmp_path):
+    """Tick the guide's first step, n/a the second, note the first and the alert; quit;
+    reopen on the same case file: all of it is back (and in the JSON)."""
+    alert = dc01_cmd(analysis)
+    case = tmp_path / "case.json"
+    first, second = checklist(alert.rule)[:2]
+    app = make_app(analysis, case)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        screen = await open_alert(pilot, alert)
+        await pilot.press("3")                 # focus the checklist
+        await pilot.press("x")                 # tick step 1
+        await pilot.press("j", "minus")        # step 2 not applicable
+        await pilot.press("k", "e")            # note on step 1
+        await pilot.pause()
+        await pilot.press(*"chain ")
+        app.screen.query_one(Input).insert_text_at_cursor("checked with the DC admin")
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("E")                 # note on the alert
+        await pilot.pause()
+        app.screen.query_one(Input).insert_text_at_cursor("SIGRed, confirmed")
+        await pilot.press("enter")
+        await pilot.pause()
+        text = screen.query_one(ChecklistPane).text
+        assert "[x] 1." in text and "[-] 2." in text
+        assert "chain checked with the DC admin" in text
+        assert "SIGRed, confirmed" in text
+        await pilot.press("q")
+    data = json.loads(case.read_text())
+    entry = data["alerts"][alert.id]
+    assert entry["items"][first.id]["state"] == "done"
+    assert entry["items"][second.id]["state"] == "n/a"
+    assert entry["items"][first.id]["note"] == "chain checked with the DC admin"
+    assert entry["note"] == "SIGRed, confirmed"
+
+    app = make_app(analysis, case)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        table_text = rendered(app.screen.query_one(AlertTable))
+        assert "2/" in table_text               # progress of that alert
+        screen = await open_alert(pilot, alert)
+        text = screen.query_one(ChecklistPane).text
+        assert "[x] 1." in text and "[-] 2." in text
+        assert "chain checked with the DC admin" in text and "SIGRed, confirmed" in text
+        await pilot.press("3", "x")             # untick: back to open
+        await pilot.pause()
+        assert "[ ] 1." in screen.query_one(ChecklistPane).text
+    assert json.loads(case.read_text())["alerts"][alert.id]["items"][first.id]["state"] == "open"
+
+
+async def test_cancelled_note_changes_nothing(analysis, tmp_path):
+    alert = dc01_cmd(analysis)
+    case = tmp_path / "case.json"
+    app = make_app(analysis, case)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await open_alert(pilot, alert)
+        before = case.read_bytes()
+        await pilot.press("3", "e", "t", "y", "escape")
+        await pilot.pause()
+        assert isinstance(app.screen, InvestigateScreen)
+    assert case.read_bytes() == before
+
+
+def test_case_file_defaults_to_cwd_and_never_inside_evidence(evidence, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert resolve_case_path(None, [str(evidence)]) == tmp_path / "evtxscan-case.json"
+    with pytest.raises(ValueError):
+        resolve_case_path(str(evidence / "case.json"), [str(evidence)])
+    monkeypatch.chdir(evidence)
+    with pytest.raises(ValueError):
+        resolve_case_path(None, [str(evidence)])
+
+    class Args:
+        paths = [str(evidence)]
+        case = str(evidence / "DC01" / "case.json")
+    assert run(Args()) == 2
+    assert not (evidence / "DC01" / "case.json").exists()
+
+
+# --------------------------------------------------------------------------- safety
+HOSTILE = ("[bold red]PWNED[/bold red]", "[link=https://evil.example/x]click[/link]",
+           "\\x1b[2J", "\\x1b]0;owned\\x07", "\\x03end")
+
+
+async def test_hostile_command_line_renders_literally(analysis, tmp_path):
+    """The rundll32.exe command line carries Rich markup and terminal escapes: the alert
+    list, the detail pane and the timeline paint them as literal characters, with
+    control characters shown escaped; no raw ESC reaches the terminal."""
+    alert = next(a for a in analysis.alerts if a.process.name == "rundll32.exe")
+    assert "\x1b[2J" in alert.process.cmdline()
+    app = make_app(analysis, tmp_path / "case.json", )
+    async with app.run_test(size=(400, 36)) as pilot:
+        await ready(pilot)
+        table_text = rendered(app.screen.query_one(AlertTable))
+        for s in HOSTILE:
+            assert s in table_text, s
+        assert "\x1b" not in table_text and "\x03" not in table_text
+        screen = await open_alert(pilot, alert)
+        detail = screen.query_one(DetailPane)
+        painted = "\n".join(detail.lines)
+        for s in HOSTILE:
+            assert s in painted, s
+        assert "\x1b" not in painted and "\x07" not in painted and "\x03" not in painted
+        assert "[bold red]PWNED" in rendered(detail)   # on screen, not only scrolled away
+        await pilot.press("t")
+        await pilot.pause()
+        await pilot.pause()
+        assert isinstance(app.screen, TimelineScreen)
+        tl = app.screen.query_one(TimelineView)
+        assert tl.current.node == alert.process.node
+        line = rendered(tl)
+        assert "[bold red]PWNED[/bold red]" in line and "\\x1b[2J" in line
+        assert "\x1b" not in line
+        bottom = rendered(app.screen.query_one("#timeline-cmdline"))
+        assert "[link=https://evil.example/x]click[/link]" in bottom
+
+
+def test_screenshot_of_hostile_detail_has_no_escape_characters(analysis, tmp_path):
+    """The exported SVG frame is what a terminal gets: no ESC, no BEL, markup literal."""
+    import asyncio
+
+    alert = next(a for a in analysis.alerts if a.process.name == "rundll32.exe")
+
+    async def go() -> str:
+        app = make_app(analysis, tmp_path / "case.json")
+        async with app.run_test(size=SIZE) as pilot:
+            await ready(pilot)
+            await open_alert(pilot, alert)
+            return app.export_screenshot()
+
+    svg = asyncio.run(go())
+    assert "\x1b" not in svg and "\x07" not in svg
+    assert "PWNED" in svg and "evil.example" in svg
+
+
+# --------------------------------------------------------------------------- elsewhere
+async def test_timeline_is_the_hosts_48h_window_and_opens_in_the_tree(analysis, tmp_path):
+    alert = dc01_cmd(analysis)
+    g = analysis.graph
+    app = make_app(analysis, tmp_path / "case.json")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        screen = await open_alert(pilot, alert)
+        await pilot.press("t")
+        await pilot.pause()
+        await pilot.pause()
+        tl = app.screen.query_one(TimelineView)
+        expected = list(g.processes(alert.host, "2026-03-08T02:14:07.250000Z",
+                                    "2026-03-12T02:14:07.250000Z"))
+        assert [p.node for p in tl.procs] == [p.node for p in expected]
+        names = [p.name for p in tl.procs]
+        assert "nltest.exe" in names and "tasklist.exe" not in names  # the 48 h edges
+        assert tl.current.node == alert.process.node
+        await pilot.press("j")
+        await pilot.pause()
+        nxt = tl.current
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.pause()
+        assert app.screen is screen
+        assert screen.query_one(ProcessTree).cursor_proc == nxt.node
+        await pilot.press("t", "a")             # next alerted process in the timeline
+        await pilot.pause()
+        tl = app.screen.query_one(TimelineView)
+        assert tl.current.node in app.view.alerts_by_node
+
+
+async def test_host_switcher_filters_the_alert_list(analysis, tmp_path):
+    app = make_app(analysis, tmp_path / "case.json")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("H")
+        await pilot.pause()
+        assert isinstance(app.screen, HostPicker)
+        hosts = app.view.hosts()
+        want = hosts.index("DNS02.corp.example")
+        await pilot.press(*(["j"] * (want + 1)), "enter")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, AlertsScreen)
+        assert screen.host == "DNS02.corp.example"
+        assert [a.host for a in screen.alerts] == ["DNS02.corp.example"]
+        await pilot.press("H", "enter")          # first line: all hosts
+        await pilot.pause()
+        assert len(app.screen.alerts) == len(analysis.alerts)
+
+
+async def test_export_writes_markdown_next_to_the_case_file(analysis, tmp_path):
+    alert = dc01_cmd(analysis)
+    case = tmp_path / "cases" / "ir-42.json"
+    app = make_app(analysis, case)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await open_alert(pilot, alert)
+        await pilot.press("3", "x", "s")
+        await pilot.pause()
+    out = case.parent / f"evtxscan-alert-{alert.id}.md"
+    text = out.read_text(encoding="utf-8")
+    assert "cmd.exe" in text and "whoami" in text
+
+
+async def test_chinese_labels_and_checklist(analysis, tmp_path):
+    alert = dc01_cmd(analysis)
+    app = make_app(analysis, tmp_path / "case.json", lang="zh")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        assert "告警" in rendered(app.screen.query_one("#alerts-summary"))
+        screen = await open_alert(pilot, alert)
+        text = screen.query_one(ChecklistPane).text
+        first = checklist(alert.rule)[0]
+        assert first.text("zh") in text
+        assert answer(first, alert, "zh") in text
+        assert "父进程" in screen.query_one(DetailPane).text
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+
+
+async def test_help_shows_every_key(analysis, tmp_path):
+    """Every binding of every screen and widget appears in the help (so in ``?``)."""
+    from textual.binding import Binding
+
+    from tui import app as app_mod, screens
+    names = {"question_mark": "?", "slash": "/", "minus": "-", "escape": "escape",
+             "enter": "enter", "space": "space", "right": "→", "left": "←", "down": "↓",
+             "up": "↑", "home": "home", "end": "end", "pageup": "pageup",
+             "pagedown": "pagedown", "tab": "tab"}
+    classes = [app_mod.EvtxScanApp, screens.AlertsScreen, screens.InvestigateScreen,
+               screens.TimelineScreen, screens.HelpScreen, screens.TextPrompt,
+               screens.HostPicker, widgets.AlertTable, widgets.ProcessTree,
+               widgets.DetailPane, widgets.ChecklistList, widgets.TimelineView]
+    documented = set()
+    for _, rows in KEYS:
+        for keys, *_ in rows:
+            documented.update(k.strip() for k in keys.replace("(detail)", "").split(" / "))
+    for cls in classes:
+        for b in cls.__dict__.get("BINDINGS", []):
+            assert isinstance(b, Binding)
+            for key in b.key.split(","):
+                assert names.get(key, key) in documented, (cls.__name__, key)
+    md = help_markdown("en")
+    for _, rows in KEYS:
+        for keys, en, _ in rows:
+            assert f"`{keys}`  {en}" in md
+    app = make_app(analysis, tmp_path / "case.json")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, AlertsScreen)
+
+
+def test_python_dash_m_tui_runs_the_cli():
+    out = subprocess.run([sys.executable, "-m", "tui", "--help"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and "--case" in out.stdout
+
+
+def test_scan_path_never_imports_textual():
+    code = ("import sys, evtxscan.analysis, evtxscan.cli, evtxscan.case, evtxscan.checklist;"
+            "print('textual' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                         text=True, timeout=60)
+    assert out.stdout.strip() == "False"

@@ -1,0 +1,798 @@
+"""Thin widgets: each renders engine objects (as safe ``Text``) and posts messages.
+
+* ``AlertTable``     the alerts (DataTable, one row per engine ``Alert``).
+* ``ProcessTree``    a host's process tree, children loaded on expand, in pages.
+* ``DetailPane``     every ECS field of one process and where each record came from.
+* ``ChecklistPane``  the guide's items for one alert, with answers, ticks and notes.
+* ``TimelineView``   a host's processes by time; a line-API view, so 100k rows scroll
+                     as fast as 100 (a DataTable would build every row up front).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.segment import Segment
+from rich.text import Text
+from textual import on
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.widgets import DataTable, OptionList, Static, Tree
+from textual.widgets.option_list import Option
+from textual.widgets.tree import TreeNode
+
+from evtxscan.timefmt import display
+
+from .render import SEVERITY_STYLE, add, flatten, proc_label, safe, state_box, value_text
+
+#: Children shown per page under one parent; more load on Enter ("… N more").
+PAGE = 200
+
+
+# --------------------------------------------------------------------------- alerts
+class AlertTable(DataTable):
+    """One row per alert; the row key is the alert id."""
+
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+        Binding("g", "scroll_top", "Top", show=False),
+        Binding("G", "scroll_bottom", "Bottom", show=False),
+        Binding("enter", "select_cursor", "Open tree"),
+        Binding("l", "select_cursor", "Open", show=False),
+    ]
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
+
+    def show(self, alerts: list, labels: dict, tz, progress) -> None:
+        """(Re)fill with ``alerts``; ``progress(alert) -> str`` gives the guide column."""
+        self.clear(columns=True)
+        self.add_column(labels["col_severity"], key="severity")
+        self.add_column(labels["col_time"], key="time")
+        self.add_column(labels["col_host"], key="host")
+        self.add_column(labels["col_chain"], key="chain")
+        self.add_column(labels["col_progress"], key="progress")
+        self.add_column(labels["col_cmdline"], key="cmdline")
+        for a in alerts:
+            self.add_row(*self.cells(a, tz, progress(a)), key=a.id)
+
+    @staticmethod
+    def cells(alert, tz, progress: str) -> list[Text]:
+        sev = alert.rule.severity
+        parent = (alert.doc.get("process", {}).get("parent", {}) or {}).get("name") or "?"
+        chain = Text(end="")
+        add(chain, parent)
+        chain.append(" → ", style="dim")
+        add(chain, alert.process.name, "bold")
+        return [Text(sev, style=SEVERITY_STYLE.get(sev, "")),
+                safe(display(alert.timestamp, tz)), safe(alert.host), chain,
+                Text(progress, style="dim"),
+                safe(alert.process.cmdline())]
+
+    def set_progress(self, alert_id: str, progress: str) -> None:
+        try:
+            self.update_cell(alert_id, "progress", Text(progress, style="dim"))
+        except Exception:  # the row was filtered away meanwhile
+            pass
+
+
+# --------------------------------------------------------------------------- tree
+@dataclass(frozen=True)
+class More:
+    """A "… N more" line standing for children not added yet."""
+
+    parent: int | None           # graph node, or None for the host's roots
+    before: bool                 # the earlier ones (above the window) or the later ones
+
+
+class ProcessTree(Tree[object]):
+    """A host's processes; node data is the graph node (int) or a ``More`` marker.
+
+    Never builds the whole host: a node's children are added when it is expanded, at
+    most ``PAGE`` at a time, around the one being revealed.
+    """
+
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+        Binding("l,right", "expand_or_child", "Expand", show=False),
+        Binding("h,left", "collapse_or_parent", "Collapse", show=False),
+        Binding("p", "goto_parent", "Parent"),
+        Binding("c", "goto_child", "First child"),
+        Binding("g,home", "scroll_home", "Top", show=False),
+        Binding("G,end", "scroll_end", "Bottom", show=False),
+    ]
+
+    class Moved(Message):
+        """The cursor is on another process (``node`` is a graph node or None)."""
+
+        def __init__(self, node: int | None) -> None:
+            self.node = node
+            super().__init__()
+
+    def __init__(self, view, host: str, labels: dict, **kwargs) -> None:
+        super().__init__("", data=None, **kwargs)
+        self.show_root = False
+        self.guide_depth = 3
+        self.view = view
+        self.host = host
+        self.labels = labels
+        self._windows: dict[int | None, tuple[int, int]] = {}
+        self._tnodes: dict[int, TreeNode] = {}
+        self._index: dict[int | None, dict[int, int]] = {}
+
+    # ---------------------------------------------------------------- data
+    def _kids(self, parent: int | None) -> list:
+        return self.view.roots(self.host) if parent is None else self.view.children(parent)
+
+    def _tnode_of(self, parent: int | None) -> TreeNode:
+        return self.root if parent is None else self._tnodes[parent]
+
+    def _label(self, proc) -> Text:
+        return proc_label(proc, self.view.marks.get(proc.node, ()), self.labels["alert_mark"],
+                          self.labels["placeholder"])
+
+    def _add_proc(self, tparent: TreeNode, proc, **where) -> TreeNode:
+        if self.view.has_children(proc.node):
+            t = tparent.add(self._label(proc), data=proc.node, **where)
+        else:
+            t = tparent.add_leaf(self._label(proc), data=proc.node, **where)
+        self._tnodes[proc.node] = t
+        return t
+
+    def _more_label(self, n: int, before: bool) -> Text:
+        word = self.labels["more_before" if before else "more_after"].format(n=f"{n:,}")
+        return Text(word, style="italic dim")
+
+    def _more_node(self, tparent: TreeNode, before: bool) -> TreeNode | None:
+        for c in tparent.children:
+            if isinstance(c.data, More) and c.data.before == before:
+                return c
+        return None
+
+    def _set_more(self, parent: int | None) -> None:
+        """Add, update or drop the "… N earlier" / "… N more" lines of ``parent``."""
+        tparent = self._tnode_of(parent)
+        lo, hi = self._windows[parent]
+        total = len(self._kids(parent))
+        for before, n in ((True, lo), (False, total - hi)):
+            node = self._more_node(tparent, before)
+            if n <= 0:
+                if node is not None:
+                    node.remove()
+            elif node is None:
+                where = {"before": 0} if before and tparent.children else {}
+                tparent.add_leaf(self._more_label(n, before), data=More(parent, before),
+                                 **where)
+            else:
+                node.set_label(self._more_label(n, before))
+
+    def _fill(self, parent: int | None, lo: int, hi: int) -> None:
+        """Show children ``[lo, hi)`` of ``parent`` (replacing what was shown)."""
+        tparent = self._tnode_of(parent)
+        for c in list(tparent.children):
+            if isinstance(c.data, int):
+                self._forget(c)
+        tparent.remove_children()
+        kids = self._kids(parent)
+        for p in kids[lo:hi]:
+            self._add_proc(tparent, p)
+        self._windows[parent] = (lo, hi)
+        self._set_more(parent)
+
+    def _forget(self, tnode: TreeNode) -> None:
+        stack = [tnode]
+        while stack:
+            t = stack.pop()
+            if isinstance(t.data, int):
+                self._tnodes.pop(t.data, None)
+                self._windows.pop(t.data, None)
+            stack.extend(t.children)
+
+    def ensure_loaded(self, parent: int | None) -> None:
+        if parent not in self._windows:
+            self._fill(parent, 0, min(PAGE, len(self._kids(parent))))
+
+    def _position(self, parent: int | None, node: int) -> int:
+        idx = self._index.get(parent)
+        if idx is None:
+            idx = self._index[parent] = {p.node: i for i, p in enumerate(self._kids(parent))}
+        return idx[node]
+
+    def _include(self, parent: int | None, node: int) -> None:
+        """Make sure ``node`` (a child of ``parent``) has a line under it."""
+        self.ensure_loaded(parent)
+        if node in self._tnodes:
+            return
+        i = self._position(parent, node)
+        lo, hi = self._windows[parent]
+        total = len(self._kids(parent))
+        if hi <= i < hi + PAGE:
+            self.load_more(parent, before=False, upto=i + 1)
+        elif lo - PAGE <= i < lo:
+            self.load_more(parent, before=True, upto=i)
+        else:  # far away: show a page around it instead
+            start = max(0, i - PAGE // 4)
+            self._fill(parent, start, min(total, start + PAGE))
+
+    def load_more(self, parent: int | None, before: bool, upto: int | None = None) -> None:
+        tparent = self._tnode_of(parent)
+        kids = self._kids(parent)
+        lo, hi = self._windows[parent]
+        if before:
+            new_lo = max(0, min(lo - PAGE, upto if upto is not None else lo - PAGE))
+            anchor = next((c for c in tparent.children if isinstance(c.data, int)), None)
+            for p in kids[new_lo:lo]:
+                if anchor is not None:
+                    self._add_proc(tparent, p, before=anchor)
+                else:
+                    self._add_proc(tparent, p)
+            self._windows[parent] = (new_lo, hi)
+        else:
+            new_hi = min(len(kids), max(hi + PAGE, upto or 0))
+            more = self._more_node(tparent, False)
+            for p in kids[hi:new_hi]:
+                if more is not None:
+                    self._add_proc(tparent, p, before=more)
+                else:
+                    self._add_proc(tparent, p)
+            self._windows[parent] = (lo, new_hi)
+        self._set_more(parent)
+
+    # ---------------------------------------------------------------- navigation
+    def reveal(self, node: int) -> TreeNode:
+        """Add and expand the ancestry of ``node``; return its tree node (the cursor is
+        moved after the next refresh, when the new lines exist)."""
+        path = self.view.path_to(node)
+        parent: int | None = None
+        for proc in path:
+            self._include(parent, proc.node)
+            if parent is not None:
+                self._tnodes[parent].expand()
+            parent = proc.node
+        target = self._tnodes[node]
+        self.call_after_refresh(self._move_to, target)
+        return target
+
+    def _move_to(self, tnode: TreeNode) -> None:
+        self.move_cursor(tnode)
+        self.scroll_to_node(tnode, animate=False)
+
+    @property
+    def cursor_proc(self) -> int | None:
+        n = self.cursor_node
+        return n.data if n is not None and isinstance(n.data, int) else None
+
+    def action_expand_or_child(self) -> None:
+        t = self.cursor_node
+        if t is None or not t.allow_expand:
+            return
+        if not t.is_expanded:
+            self._expand(t)
+        else:
+            self.action_goto_child()
+
+    def action_collapse_or_parent(self) -> None:
+        t = self.cursor_node
+        if t is not None and t.allow_expand and t.is_expanded:
+            t.collapse()
+        else:
+            self.action_goto_parent()
+
+    def action_goto_parent(self) -> None:
+        node = self.cursor_proc
+        if node is None:
+            return
+        par = self.view.graph.parent(node)
+        if par is None:
+            self.notify(self.labels["no_parent_node"], timeout=2)
+            return
+        self.reveal(par.node)
+
+    def action_goto_child(self) -> None:
+        node = self.cursor_proc
+        if node is None:
+            return
+        kids = self.view.children(node)
+        if not kids:
+            self.notify(self.labels["no_children"], timeout=2)
+            return
+        self.reveal(kids[0].node)
+
+    def _expand(self, t: TreeNode) -> None:
+        if isinstance(t.data, int):
+            self.ensure_loaded(t.data)
+        t.expand()
+
+    @on(Tree.NodeExpanded)
+    def _on_expanded(self, event: Tree.NodeExpanded) -> None:
+        if isinstance(event.node.data, int):
+            self.ensure_loaded(event.node.data)
+
+    @on(Tree.NodeSelected)
+    def _on_selected(self, event: Tree.NodeSelected) -> None:
+        data = event.node.data
+        if isinstance(data, More):
+            event.stop()
+            cursor_line = self.cursor_line
+            self.load_more(data.parent, data.before)
+            if data.before:   # keep the cursor on the first newly shown line
+                self.call_after_refresh(self.move_cursor_to_line, max(cursor_line, 0))
+
+    @on(Tree.NodeHighlighted)
+    def _on_highlighted(self, event: Tree.NodeHighlighted) -> None:
+        data = event.node.data
+        self.post_message(self.Moved(data if isinstance(data, int) else None))
+
+
+# --------------------------------------------------------------------------- detail
+class TextView(ScrollView, can_focus=True):
+    """A long ``Text`` wrapped to the width and drawn line by line.
+
+    Replacing the text changes only this widget's virtual size, never the screen's
+    layout, so following the tree cursor stays cheap.
+    """
+
+    BINDINGS = [
+        Binding("j,down", "scroll_down", "Down", show=False),
+        Binding("k,up", "scroll_up", "Up", show=False),
+        Binding("g,home", "scroll_home", "Top", show=False),
+        Binding("G,end", "scroll_end", "Bottom", show=False),
+    ]
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._text = Text("")
+        self._lines: list[Text] | None = None
+        self._strips: dict[int, Strip] = {}
+        self._wrapped_at = -1
+
+    def set_text(self, text: Text) -> None:
+        self._text = text
+        self._lines = None
+        self.scroll_to(0, 0, animate=False, immediate=True)
+        self._wrap()
+        self.refresh()
+
+    def _wrap(self) -> list[Text]:
+        """The text as display lines for the current width (rendered only when seen)."""
+        width = max(1, self.scrollable_content_region.width)
+        if self._lines is None or self._wrapped_at != width:
+            lines: list[Text] = []
+            for line in self._text.split("\n", allow_blank=True):
+                if line.cell_len <= width:
+                    lines.append(line)
+                else:
+                    lines.extend(line.wrap(self.app.console, width, overflow="fold"))
+            self._lines, self._wrapped_at = lines, width
+            self._strips: dict[int, Strip] = {}
+            self.virtual_size = Size(width, len(lines))
+        return self._lines
+
+    def on_resize(self) -> None:
+        self._wrap()
+
+    def render_line(self, y: int) -> Strip:
+        lines = self._wrap()
+        i = self.scroll_offset.y + y
+        width = self.size.width
+        base = self.rich_style
+        if i >= len(lines):
+            return Strip.blank(width, base)
+        strip = self._strips.get(i)
+        if strip is None:
+            part = lines[i].copy()
+            part.end = ""
+            strip = self._strips[i] = Strip(list(part.render(self.app.console)),
+                                            part.cell_len)
+        return strip.apply_style(base).crop_extend(0, width, base)
+
+    @property
+    def lines(self) -> list[str]:
+        """Every wrapped line as plain text (what scrolling would show)."""
+        return [t.plain for t in self._wrap()]
+
+
+class DetailPane(TextView):
+    """Everything known about one process; scrolls, wraps, never truncates."""
+
+    def __init__(self, view, labels: dict, tz, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.view = view
+        self.labels = labels
+        self.tz = tz
+        self.node: int | None = None
+
+    def show(self, node: int | None) -> None:
+        self.node = node
+        self.set_text(self.render_detail(node) if node is not None else Text(""))
+
+    @property
+    def text(self) -> str:
+        """The pane as plain text (what the responder reads)."""
+        return self.render_detail(self.node).plain if self.node is not None else ""
+
+    def render_detail(self, node: int) -> Text:
+        L = self.labels
+        g = self.view.graph
+        proc = g[node]
+        t = Text(end="")
+        head = t
+        add(head, proc.name or "?", "bold")
+        if proc.pid is not None:
+            head.append(f"  pid {proc.pid}", style="dim")
+        for a in self.view.alerts_by_node.get(node, []):
+            head.append("  ")
+            head.append(f"[{L['alert_mark']}] ", style="bold red")
+            add(head, a.rule.name, "red")
+        t.append("\n")
+        doc = self.view.ecs(node)
+        if doc is None:  # a placeholder: known only from its children's records
+            t.append(L["placeholder_note"] + "\n", style="italic")
+            self._field(t, L["command_line"], proc.command_line)
+            self._field(t, "process.executable", proc.executable)
+            self._field(t, "process.entity_id", proc.entity_id)
+            self._field(t, L["children"], str(len(self.view.children(node))))
+            return t
+        pr = doc.get("process", {})
+        t.append(L["command_line"] + ":\n", style="bold")
+        t.append("  ")
+        add(t, pr.get("command_line") or "-", "")
+        t.append("\n")
+        user = doc.get("user", {})
+        uname = "\\".join(x for x in (user.get("domain"), user.get("name")) if x)
+        if user.get("id"):
+            uname = f"{uname} ({user['id']})" if uname else user["id"]
+        self._field(t, L["user"], uname)
+        integ = (pr.get("Ext", {}).get("token", {}) or {}).get("integrity_level_name")
+        self._field(t, L["integrity"], integ)
+        self._field(t, L["start"], display(proc.start_time, self.tz))
+        self._field(t, L["end"], display(proc.end_time, self.tz) if proc.end_time
+                    else L["still_running"])
+        par = g.parent(node)
+        how = proc.parent_how or "none"
+        if par is not None:
+            ptxt = Text(end="")
+            add(ptxt, par.name or "?", "bold")
+            ptxt.append(f" pid {par.pid}" if par.pid is not None else "", style="dim")
+            if par.placeholder:
+                ptxt.append(f" ({L['placeholder']})", style="dim italic")
+            ptxt.append(f"  {L['parent_how']}: ", style="dim")
+            ptxt.append(how, style="cyan")
+            t.append(f"{L['parent']}: ", style="bold")
+            t.append_text(ptxt)
+            t.append("\n")
+        else:
+            self._field(t, L["parent"], L["no_parent"])
+        hashes = pr.get("hash", {}) or {}
+        if hashes:
+            t.append(f"{L['hashes']}:\n", style="bold")
+            for k in sorted(hashes):
+                t.append(f"  {k}: ", style="dim")
+                add(t, hashes[k])
+                t.append("\n")
+        sources = (doc.get("evtxscan", {}) or {}).get("sources", [])
+        t.append(f"{L['sources']}:\n", style="bold")
+        for s in sources:
+            t.append("  ")
+            add(t, s.get("channel"), "cyan")
+            t.append(f"  {L['record']} ", style="dim")
+            t.append(str(s.get("record_id")))
+            t.append(f"  {L['event']} ", style="dim")
+            t.append(str(s.get("event_id")))
+            if s.get("recovered"):
+                t.append("  recovered", style="yellow")
+            t.append("\n    ")
+            add(t, s.get("file"))
+            t.append("\n")
+        t.append(f"{L['ecs']}:\n", style="bold")
+        for key, value in flatten(doc):
+            t.append(f"  {key}: ", style="dim")
+            add(t, value_text(value))
+            t.append("\n")
+        return t
+
+    @staticmethod
+    def _field(t: Text, name: str, value) -> None:
+        t.append(f"{name}: ", style="bold")
+        add(t, value if value not in (None, "") else "-")
+        t.append("\n")
+
+
+# --------------------------------------------------------------------------- checklist
+class ChecklistList(OptionList):
+    """The guide's items; ``x``/space tick, ``-`` n/a, ``e`` note."""
+
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+        Binding("g", "first", "First", show=False),
+        Binding("G", "last", "Last", show=False),
+        Binding("x,space", "toggle_done", "Tick [x]"),
+        Binding("minus", "toggle_na", "n/a [-]"),
+        Binding("e", "note", "Note"),
+    ]
+
+    class Act(Message):
+        def __init__(self, action: str, item_id: str) -> None:
+            self.action = action
+            self.item_id = item_id
+            super().__init__()
+
+    def _act(self, action: str) -> None:
+        opt = self.highlighted_option
+        if opt is not None and opt.id and not opt.disabled:
+            self.post_message(self.Act(action, opt.id))
+
+    def action_toggle_done(self) -> None:
+        self._act("done")
+
+    def action_toggle_na(self) -> None:
+        self._act("n/a")
+
+    def action_note(self) -> None:
+        self._act("note")
+
+
+class ChecklistPane(Vertical):
+    """The guide of the current alert: progress, alert note, then the items."""
+
+    def __init__(self, labels: dict, lang: str, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.labels = labels
+        self.lang = lang
+        self.alert = None
+        self.items: list = []
+        self.answers: dict[str, str | None] = {}
+        self._head_text = Text("")
+
+    def compose(self):
+        yield Static(id="checklist-head")
+        yield ChecklistList(id="checklist-items")
+
+    @property
+    def options(self) -> ChecklistList:
+        return self.query_one(ChecklistList)
+
+    def show(self, alert, items: list, answers: dict, case) -> None:
+        """Show ``alert``'s checklist (``items`` and ``answers`` from the engine)."""
+        same = self.alert is not None and alert is not None and self.alert.id == alert.id
+        keep = self.options.highlighted if same else None
+        self.alert, self.items, self.answers = alert, items, answers
+        ol = self.options
+        ol.clear_options()
+        if alert is None:
+            self._head(None, case)
+            ol.add_option(Option(Text(self.labels["no_checklist"], style="dim"), disabled=True))
+            return
+        if not items:
+            ol.add_option(Option(Text(self.labels["no_guide"], style="dim"), disabled=True))
+        section = None
+        opts: list = []
+        first = None
+        for n, item in enumerate(items, 1):
+            if item.section and item.section != section:
+                section = item.section
+                title = self.labels.get(f"section_{item.section}", item.section)
+                opts.append(Option(Text(_text(title), style="bold underline"), disabled=True))
+            if first is None:
+                first = len(opts)
+            opts.append(Option(self.prompt(n, item, case), id=item.id))
+        ol.add_options(opts)
+        ol.highlighted = keep if keep is not None else first
+        self._head(alert, case)
+
+    def refresh_item(self, item_id: str, case) -> None:
+        for n, item in enumerate(self.items, 1):
+            if item.id == item_id:
+                idx = self.options.get_option_index(item_id)
+                self.options.replace_option_prompt_at_index(idx, self.prompt(n, item, case))
+        self._head(self.alert, case)
+
+    def prompt(self, n: int, item, case) -> Text:
+        state = case.state(self.alert.id, item.id) if case is not None else "open"
+        box = state_box(state)
+        style = {"[x]": "green", "[-]": "dim"}.get(box, "")
+        t = Text(end="")
+        t.append(box, style=f"bold {style}".strip())
+        t.append(f" {n}. ")
+        t.append(_text(item_text(item, self.lang)), style="strike dim" if box == "[-]" else "")
+        ans = self.answers.get(item.id)
+        if ans:
+            for line in str(ans).splitlines() or [""]:
+                t.append("\n    → ", style="cyan")
+                add(t, line, "cyan")
+        note = case.note(self.alert.id, item.id) if case is not None else None
+        if note:
+            t.append("\n    ✎ ", style="yellow")
+            add(t, note, "yellow")
+        return t
+
+    def _head(self, alert, case) -> None:
+        head = Text(end="")
+        if alert is not None:
+            add(head, alert.rule.name, "bold")
+            head.append(" — ")
+            add(head, alert.process.name, "bold")
+            if alert.process.pid is not None:
+                head.append(f" {alert.process.pid}", style="dim")
+            if case is not None:
+                states = [case.state(alert.id, i.id) for i in self.items]
+                head.append("\n")
+                head.append(self.labels["guide_progress"].format(
+                    done=states.count("done"), na=states.count("n/a"),
+                    open=len(states) - states.count("done") - states.count("n/a")),
+                    style="dim")
+                note = case.alert_note(alert.id)
+                if note:
+                    head.append(f"\n{self.labels['alert_note']}: ", style="yellow")
+                    add(head, note, "yellow")
+        self._head_text = head
+        self.query_one("#checklist-head", Static).update(head, layout=False)
+
+    @property
+    def text(self) -> str:
+        """Every option as plain text (for tests and people reading a capture)."""
+        ol = self.options
+        parts = []
+        for i in range(ol.option_count):
+            p = ol.get_option_at_index(i).prompt
+            parts.append(p.plain if isinstance(p, Text) else str(p))
+        return "\n".join([self._head_text.plain] + parts)
+
+
+def item_text(item, lang: str) -> str:
+    texts = getattr(item, "texts", {}) or {}
+    return texts.get(lang) or texts.get("en") or next(iter(texts.values()), "")
+
+
+def _text(s: str) -> str:
+    # guide text is ours (from the rule file), but keep terminal control out anyway
+    from evtxscan.textsafe import printable
+    return printable(s)
+
+
+# --------------------------------------------------------------------------- timeline
+class TimelineView(ScrollView, can_focus=True):
+    """A host's processes by start time, one line each; renders only what is visible."""
+
+    COMPONENT_CLASSES = {"timeline--cursor"}
+    DEFAULT_CSS = """
+    TimelineView > .timeline--cursor { background: $accent 40%; text-style: bold; }
+    TimelineView:focus > .timeline--cursor { background: $accent; }
+    """
+    BINDINGS = [
+        Binding("j,down", "move(1)", "Down", show=False),
+        Binding("k,up", "move(-1)", "Up", show=False),
+        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("g,home", "jump(0)", "First", show=False),
+        Binding("G,end", "jump(-1)", "Last", show=False),
+        Binding("a", "next_alert(1)", "Next alert"),
+        Binding("A", "next_alert(-1)", "Prev alert", show=False),
+        Binding("enter", "open", "Open in tree"),
+    ]
+
+    cursor = reactive(0, always_update=True)
+
+    class Moved(Message):
+        def __init__(self, proc) -> None:
+            self.proc = proc
+            super().__init__()
+
+    class Opened(Message):
+        def __init__(self, proc) -> None:
+            self.proc = proc
+            super().__init__()
+
+    def __init__(self, view, labels: dict, tz, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.view = view
+        self.labels = labels
+        self.tz = tz
+        self.procs: list = []
+        self._cache: dict[int, list[Segment]] = {}
+
+    def set_rows(self, procs: list, cursor: int = 0) -> None:
+        self.procs = procs
+        self._cache.clear()
+        self.virtual_size = Size(self.size.width, len(procs))
+        self.cursor = max(0, min(cursor, len(procs) - 1))
+        self.call_after_refresh(self._show_cursor)
+
+    def on_resize(self) -> None:
+        self.virtual_size = Size(self.scrollable_content_region.width, len(self.procs))
+
+    def _show_cursor(self) -> None:
+        h = self.scrollable_content_region.height or 1
+        self.scroll_to(y=max(0, self.cursor - h // 2), animate=False)
+
+    @property
+    def current(self):
+        return self.procs[self.cursor] if self.procs else None
+
+    def row_text(self, i: int) -> Text:
+        p = self.procs[i]
+        t = Text(no_wrap=True, end="")
+        t.append(display(p.start_time, self.tz).ljust(29), style="dim")
+        label = proc_label(p, self.view.marks.get(p.node, ()), self.labels["alert_mark"])
+        label.pad_right(max(0, 34 - label.cell_len))
+        t.append_text(label)
+        par = self.view.graph.parent(p.node)
+        t.append(" ← ", style="dim")
+        add(t, (par.name if par else "") or "-", "dim")
+        t.append("  ")
+        add(t, p.cmdline() or "")
+        return t
+
+    def _segments(self, i: int, style) -> list[Segment]:
+        row = self.row_text(i)
+        row.style = style           # the widget's (or cursor's) colours under the row's own
+        return list(row.render(self.app.console))
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        i = scroll_y + y
+        width = self.size.width
+        base = self.rich_style
+        if i >= len(self.procs):
+            return Strip.blank(width, base)
+        if i == self.cursor:
+            style = base + self.get_component_rich_style("timeline--cursor")
+            segs = self._segments(i, style)
+        else:
+            style = base
+            segs = self._cache.get(i)
+            if segs is None:
+                if len(self._cache) > 2000:
+                    self._cache.clear()
+                segs = self._cache[i] = self._segments(i, base)
+        return Strip(segs).crop_extend(scroll_x, scroll_x + width, style)
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        self._refresh_row(old)
+        self._refresh_row(new)
+        self.scroll_to_region_of(new)
+        if self.procs:
+            self.post_message(self.Moved(self.procs[new]))
+
+    def _refresh_row(self, i: int) -> None:
+        from textual.geometry import Region
+        y = i - self.scroll_offset.y
+        if 0 <= y < self.size.height:
+            self.refresh(Region(0, y, self.size.width, 1))
+
+    def scroll_to_region_of(self, i: int) -> None:
+        from textual.geometry import Region
+        self.scroll_to_region(Region(0, i, 1, 1), animate=False, immediate=True)
+
+    def action_move(self, delta: int) -> None:
+        if self.procs:
+            self.cursor = max(0, min(len(self.procs) - 1, self.cursor + delta))
+
+    def action_page(self, direction: int) -> None:
+        self.action_move(direction * max(1, self.scrollable_content_region.height - 1))
+
+    def action_jump(self, where: int) -> None:
+        if self.procs:
+            self.cursor = where if where >= 0 else len(self.procs) - 1
+
+    def action_next_alert(self, direction: int) -> None:
+        n = len(self.procs)
+        i = self.cursor
+        for _ in range(n):
+            i = (i + direction) % n
+            if i < n and self.procs[i].node in self.view.alerts_by_node:
+                self.cursor = i
+                return
+        self.notify(self.labels["no_more_alerts"], timeout=2)
+
+    def action_open(self) -> None:
+        if self.procs:
+            self.post_message(self.Opened(self.procs[self.cursor]))
