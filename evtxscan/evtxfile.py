@@ -12,6 +12,10 @@ anyway. So this module offers:
   so parallel workers can each hand a slice to an unmodified parser;
 * ``recover_truncated_chunk`` - re-frames a chunk that was cut mid-way so the parsers read
   the records that survived before the cut;
+* ``assess`` - what the damage cost (records lost, with offsets, or only a note) and how to
+  present the file to an unmodified parser so it reads everything that is left: bad chunks
+  blanked, holes in the record framing bridged, a chunk header that promises records the
+  disk never got cut back to the records that are there;
 * ``seal_chunk`` / ``seal_header`` - recompute checksums after a deliberate edit.
 
 Files are only ever opened read-only and read one chunk at a time, so multi-GB logs cost
@@ -34,7 +38,8 @@ __all__ = [
     "RecoveredChunk", "parse_file_header", "parse_chunk_header", "file_header_crc",
     "chunk_header_crc", "chunk_data_crc", "seal_header", "seal_chunk", "walk_records",
     "inspect", "ChunkRangeView", "recover_truncated_chunk", "recover_truncated_chunk_from_file", "chunk_offset",
-    "name_hash", "template_bucket",
+    "name_hash", "template_bucket", "Finding", "Repair", "assess", "locate_records",
+    "synthetic_file_header",
 ]
 
 FILE_MAGIC = b"ElfFile\0"
@@ -233,6 +238,9 @@ class Layout:
     header: FileHeader
     chunks: list[ChunkInfo] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    #: A stand-in file header when the file's own has no ``ElfFile`` magic but chunks follow
+    #: it (a header overwritten or zeroed): readers are given this one.
+    synthetic_header: bytes | None = None
 
     @property
     def status(self) -> Status:
@@ -300,10 +308,22 @@ def _read_file_header(path: str | os.PathLike[str], f: io.BufferedReader, size: 
         raise NotEvtxError(path, "empty file")
     head = f.read(FILE_HEADER_SIZE)
     if head[:8] != FILE_MAGIC:
+        f.seek(FILE_HEADER_SIZE)
+        if len(head) == FILE_HEADER_SIZE and f.read(8) == CHUNK_MAGIC:
+            return head  # the header is damaged but chunks follow: inspect goes on
         raise NotEvtxError(path, f"no ElfFile header (starts with {_starts_with(head)})")
     if len(head) < 128:
         raise NotEvtxError(path, f"file header cut short: {len(head)} of 128 bytes")
     return head
+
+
+def synthetic_file_header(chunk_count: int, next_record_id: int = 0) -> bytes:
+    """A valid file header for ``chunk_count`` chunks (both parsers need one to start)."""
+    head = bytearray(FILE_HEADER_SIZE)
+    struct.pack_into(_FILE_HEADER_FORMAT, head, 0, FILE_MAGIC, 0, max(chunk_count - 1, 0),
+                     next_record_id, 128, 1, 3, FILE_HEADER_SIZE, min(chunk_count, 0xFFFF))
+    seal_header(head)
+    return bytes(head)
 
 
 def inspect(path: str | os.PathLike[str]) -> Layout:
@@ -318,13 +338,21 @@ def inspect(path: str | os.PathLike[str]) -> Layout:
     with open(path, "rb") as f:
         size = os.fstat(f.fileno()).st_size
         head = _read_file_header(path, f, size)
+        synthetic = None
+        if head[:8] != FILE_MAGIC:
+            synthetic = synthetic_file_header((size - FILE_HEADER_SIZE) // CHUNK_SIZE)
+            lost_head, head = head, synthetic
         header = parse_file_header(head)
-        layout = Layout(str(path), size, header)
+        layout = Layout(str(path), size, header, synthetic_header=synthetic)
         problems = layout.problems
-        if not header.checksum_ok:
+        if synthetic is not None:
+            problems.append(f"no ElfFile header (starts with {_starts_with(lost_head)}) but a chunk "
+                            f"follows it: the chunks are read with a stand-in header")
+        elif not header.checksum_ok:
             problems.append(f"file header checksum mismatch (stored {header.checksum:#010x}, "
                             f"computed {file_header_crc(head):#010x})")
-        if header.header_size != 128 or header.block_size != FILE_HEADER_SIZE or header.major_version != 3:
+        if synthetic is None and (header.header_size != 128 or header.block_size != FILE_HEADER_SIZE
+                                  or header.major_version != 3):
             problems.append(f"unexpected file header: size {header.header_size}, block size "
                             f"{header.block_size}, version {header.major_version}.{header.minor_version}")
         if size < FILE_HEADER_SIZE:
@@ -372,12 +400,16 @@ class ChunkRangeView(io.RawIOBase):
     an mmap of the original file.
     """
 
-    def __init__(self, path: str | os.PathLike[str], start: int, stop: int) -> None:
+    def __init__(self, path: str | os.PathLike[str], start: int, stop: int, *,
+                 patches: dict[int, bytes] | None = None, header: bytes | None = None) -> None:
+        """``patches`` replaces whole chunks (by file chunk index) in what readers see, and
+        ``header`` the file header (``assess`` and ``inspect`` supply both); the file on
+        disk is only ever read."""
         super().__init__()
         self._file = open(path, "rb")
         try:
             size = os.fstat(self._file.fileno()).st_size
-            header = bytearray(self._file.read(FILE_HEADER_SIZE))
+            header = bytearray(header or self._file.read(FILE_HEADER_SIZE))
             if header[:8] != FILE_MAGIC or len(header) < FILE_HEADER_SIZE:
                 raise NotEvtxError(path, "no complete ElfFile header")
             available = max(0, -(-(size - FILE_HEADER_SIZE) // CHUNK_SIZE))
@@ -387,9 +419,10 @@ class ChunkRangeView(io.RawIOBase):
             self._file.close()
             raise
         struct.pack_into("<QQ", header, 8, 0, stop - start - 1)
-        struct.pack_into("<H", header, 42, stop - start)
+        struct.pack_into("<H", header, 42, min(stop - start, 0xFFFF))  # parsers read on anyway
         seal_header(header)
         self._header = bytes(header)
+        self._patches = {i - start: bytes(c) for i, c in (patches or {}).items() if start <= i < stop}
         self._base = FILE_HEADER_SIZE + start * CHUNK_SIZE
         self._length = min(size, FILE_HEADER_SIZE + stop * CHUNK_SIZE) - self._base + FILE_HEADER_SIZE
         self._pos = 0
@@ -424,8 +457,23 @@ class ChunkRangeView(io.RawIOBase):
         if done < want:
             self._file.seek(self._base + self._pos + done - FILE_HEADER_SIZE)
             done += self._file.readinto(out[done:want]) or 0
+        if self._patches and done:
+            self._overlay(out, self._pos, done)
         self._pos += done
         return done
+
+    def _overlay(self, out: memoryview, pos: int, n: int) -> None:
+        """Put patched chunks over the bytes just read at view position ``pos``."""
+        first = max(0, (pos - FILE_HEADER_SIZE) // CHUNK_SIZE)
+        last = (pos + n - 1 - FILE_HEADER_SIZE) // CHUNK_SIZE
+        for rel in range(first, last + 1):
+            chunk = self._patches.get(rel)
+            if chunk is None:
+                continue
+            at = FILE_HEADER_SIZE + rel * CHUNK_SIZE
+            lo, hi = max(pos, at), min(pos + n, at + CHUNK_SIZE)
+            if lo < hi:
+                out[lo - pos:hi - pos] = chunk[lo - at:hi - at]
 
     def close(self) -> None:
         if not self.closed:
@@ -595,3 +643,338 @@ def recover_truncated_chunk_from_file(path: str | os.PathLike[str],
         f.seek(start)
         recovered = recover_truncated_chunk(f.read(CHUNK_SIZE), header)
     return None if recovered is None else replace(recovered, chunk_file_offset=start)
+
+
+# --------------------------------------------------------------------------- damage assessment
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One thing ``assess`` found at ``offset`` (in the file): records lost, or only a note.
+
+    ``lost`` is the number of records the framing shows were there and cannot be read
+    (at least 1 when any were lost and the framing cannot say how many); 0 makes the
+    finding a note: the bytes are odd, but every record is read.
+    """
+
+    reason: str
+    offset: int | None = None
+    chunk: int | None = None
+    lost: int = 0
+
+
+@dataclass(slots=True)
+class Repair:
+    """What the damage in a file cost, and how to show the file to a parser.
+
+    ``patches`` replace chunks (by index) in what the parsers read (see ``ChunkRangeView``):
+    a bad chunk becomes zeros, so both parsers pass over it quietly and we count it here
+    once, with its records; a hole in a chunk's record framing is bridged by growing the
+    record before it (pyevtx-rs stops a chunk at the first bad record header, silently
+    when it is zeros); a chunk header that promises more records than the chunk holds is
+    cut back to what is there. Records are never moved: BinXML refers to its templates
+    and names by chunk offset.
+    """
+
+    findings: list[Finding] = field(default_factory=list)
+    patches: dict[int, bytes] = field(default_factory=dict)
+    header: bytes | None = None
+
+    @property
+    def lost(self) -> int:
+        return sum(f.lost for f in self.findings)
+
+    @property
+    def needs_view(self) -> bool:
+        return bool(self.patches) or self.header is not None
+
+
+def _frame_at(chunk: bytes | bytearray | memoryview, pos: int, end: int) -> RecordFrame | None:
+    """A record as both parsers accept it: magic, a size that fits (the size copy is not checked)."""
+    if pos + RECORD_HEADER_SIZE > end:
+        return None
+    magic, size, record_id, written = struct.unpack_from("<4sIQQ", chunk, pos)
+    if magic != RECORD_MAGIC or size < _MIN_RECORD_SIZE or pos + size > end:
+        return None
+    return RecordFrame(pos, size, record_id, written)
+
+
+def _resync(chunk: bytes | bytearray | memoryview, pos: int, end: int,
+            ids: range | None) -> int | None:
+    """Offset of the next certain record in [pos, end): 8-byte aligned, magic, a size whose
+    copy closes it, and (when the chunk header's id range is sane) an id in that range, so
+    a record left from an earlier use of the chunk is not taken for one of this chunk."""
+    data = bytes(chunk[:end]) if not isinstance(chunk, bytes) else chunk
+    pos = (pos + 7) & ~7
+    while True:
+        pos = data.find(RECORD_MAGIC, pos, end)
+        if pos < 0:
+            return None
+        if pos % 8 == 0 and pos + _MIN_RECORD_SIZE <= end:
+            _magic, size, record_id, _written = struct.unpack_from("<4sIQQ", data, pos)
+            if (_MIN_RECORD_SIZE <= size <= end - pos
+                    and struct.unpack_from("<I", data, pos + size - 4)[0] == size
+                    and (ids is None or record_id in ids)):
+                return pos
+        pos += 1
+
+
+def _sane_ids(header: ChunkHeader) -> range | None:
+    first, last = header.first_record_id, header.last_record_id
+    if first <= last and last - first < CHUNK_SIZE // _MIN_RECORD_SIZE:
+        return range(first, last + 1)
+    return None
+
+
+def _count_signatures(chunk: bytes | bytearray | memoryview) -> int:
+    """Whole records anywhere in a chunk, by signature and size copy (a bad chunk's count)."""
+    data = bytes(chunk)
+    n = pos = 0
+    end = len(data)
+    while True:
+        pos = _resync(data, pos, end, None)
+        if pos is None:
+            return n
+        n += 1
+        pos += struct.unpack_from("<I", data, pos + 4)[0]
+
+
+def _clamp_lost(gap: int, nbytes: int) -> int:
+    """Records lost in ``nbytes``: the id gap when plausible, else at least one."""
+    return max(1, min(gap, nbytes // _MIN_RECORD_SIZE))
+
+
+def _assess_chunk(info: ChunkInfo, data: bytes, claimed: bool,
+                  findings: list[Finding]) -> bytes | None:
+    """Findings for one damaged whole chunk and the bytes readers should see (None: as is)."""
+    where = _where(info.index, info.offset)
+    at = info.offset
+    if not info.magic_ok:
+        if info.empty:
+            if claimed:
+                findings.append(Finding(f"{where}: all zero although the file header counts it: "
+                                        f"its records are lost (how many is unknown)",
+                                        at, info.index, 1))
+            return None
+        header = parse_chunk_header(data)
+        ids = _sane_ids(header)
+        free = header.free_space_offset
+        frames = _walk_all(data, free if CHUNK_HEADER_SIZE <= free <= CHUNK_SIZE else CHUNK_SIZE, ids)[0]
+        n = len(frames) or _count_signatures(data)
+        if not n and not claimed:
+            # past the header's count and no record in it: bytes the file held before the
+            # log grew into them, not a chunk whose records we lose
+            findings.append(Finding(f"{where}: not a chunk (starts with {_starts_with(data[:8])}) "
+                                    f"and no record in it, past the {info.index} chunks the file "
+                                    f"header counts: left aside", at, info.index))
+            return _ZEROS
+        count = f"{n} records in it lost" if n else "its records are lost (how many is unknown)"
+        findings.append(Finding(f"{where}: bad magic (starts with {_starts_with(data[:8])}); "
+                                f"chunk skipped, {count}", at, info.index, max(n, 1)))
+        return _ZEROS
+
+    header = parse_chunk_header(data)
+    if not info.header_crc_ok:
+        findings.append(Finding(f"{where}: header checksum mismatch (stored "
+                                f"{header.header_checksum:#010x}, computed {chunk_header_crc(data):#010x}); "
+                                f"read anyway", at, info.index))
+    free = header.free_space_offset
+    if not CHUNK_HEADER_SIZE <= free <= CHUNK_SIZE:
+        findings.append(Finding(f"{where}: free space offset {free:#x} outside the chunk; "
+                                f"records looked for up to the chunk's end", at, info.index))
+        free = CHUNK_SIZE
+    elif not info.data_crc_ok:
+        findings.append(Finding(f"{where}: records checksum mismatch (stored {header.data_checksum:#010x}, "
+                                f"computed {chunk_data_crc(data, free):#010x}): a copy taken while the "
+                                f"log was written, or bytes changed since", at, info.index))
+    ids = _sane_ids(header)
+    frames, holes, stopped = _walk_all(data, free, ids)
+    patched = bytearray(data)
+    by_end = {f.offset + f.size: f for f in frames}
+    by_start = {f.offset: f for f in frames}
+    for start, stop in holes:
+        nxt = by_start[stop]
+        size_copy = struct.unpack_from("<I", data, stop - 4)[0]
+        prev = by_end.get(start)
+        if bytes(data[start:start + 4]) == RECORD_MAGIC and size_copy == stop - start:
+            # only the record's size field is wrong: its size copy gives the true size
+            rid = struct.unpack_from("<Q", data, start + 8)[0]
+            struct.pack_into("<I", patched, start + 4, stop - start)
+            findings.append(Finding(f"{where}: record {rid} at chunk offset {start:#x}: size field "
+                                    f"{struct.unpack_from('<I', data, start + 4)[0]} is wrong, its copy "
+                                    f"says {stop - start}; read with that", at + start, info.index))
+            continue
+        if prev is None:
+            # a hole right after the chunk header: nothing to grow over it
+            lost = (nxt.record_id - header.first_record_id if ids else 0) + sum(
+                1 for f in frames if f.offset >= stop)
+            findings.append(Finding(f"{where}: record framing broken from the first record "
+                                    f"(chunk offset {start:#x} to {stop:#x}); the chunk's records "
+                                    f"cannot be read", at + start, info.index, max(lost, 1)))
+            return _ZEROS
+        gap = nxt.record_id - prev.record_id - 1
+        struct.pack_into("<I", patched, prev.offset + 4, stop - prev.offset)
+        struct.pack_into("<I", patched, stop - 4, stop - prev.offset)
+        if ids is not None and gap == 0:  # ids run on: record ``prev`` was longer than it said
+            findings.append(Finding(f"{where}: record {prev.record_id} at chunk offset "
+                                    f"{prev.offset:#x} is {stop - prev.offset} bytes, not the "
+                                    f"{prev.size} its header says; read with the longer size",
+                                    at + prev.offset, info.index))
+            continue
+        lost = _clamp_lost(gap if ids is not None else 1, stop - start)
+        findings.append(Finding(f"{where}: record framing broken at chunk offset {start:#x}: "
+                                f"{stop - start} bytes up to record {nxt.record_id} hold no readable "
+                                f"record; {lost} record{'s' if lost != 1 else ''} lost there",
+                                at + start, info.index, lost))
+    if stopped < free:
+        rest = bytes(data[stopped:free])
+        last = frames[-1] if frames else None
+        gap = (header.last_record_id - last.record_id) if (last and ids) else 0
+        if not frames:
+            findings.append(Finding(f"{where}: no record where the first should be (chunk offset "
+                                    f"{stopped:#x}); the chunk's records cannot be read",
+                                    at + stopped, info.index, max(len(ids) if ids else 1, 1)))
+            return _ZEROS
+        if gap > 0 or rest.strip(b"\0"):
+            lost = _clamp_lost(max(gap, 1), free - stopped)
+            state = "zeros" if not rest.strip(b"\0") else "not records"
+            findings.append(Finding(
+                f"{where}: the chunk header promises records up to {header.last_record_id} "
+                f"and free space at chunk offset {free:#x}, but from chunk offset {stopped:#x} the "
+                f"bytes are {state}; {lost} record{'s' if lost != 1 else ''} after record "
+                f"{last.record_id} lost", at + stopped, info.index, lost))
+        # cut the chunk back to the records that are there
+        struct.pack_into("<Q", patched, 16, header.first_record_number + len(frames) - 1)
+        struct.pack_into("<Q", patched, 32, last.record_id)
+        struct.pack_into("<II", patched, 44, last.offset, stopped)
+    for f in frames:
+        if struct.unpack_from("<I", data, f.offset + f.size - 4)[0] != f.size and f.offset + f.size <= stopped:
+            findings.append(Finding(f"{where}: record {f.record_id} at chunk offset {f.offset:#x} does not "
+                                    f"end with its size (partly written?); read as it is",
+                                    at + f.offset, info.index))
+    if bytes(patched) == bytes(data):
+        return None
+    seal_chunk(patched)
+    return bytes(patched)
+
+
+def _walk_all(data: bytes | bytearray | memoryview, free: int,
+              ids: range | None) -> tuple[list[RecordFrame], list[tuple[int, int]], int]:
+    """Records as the parsers frame them, past holes: (frames, holes, where the walk ended)."""
+    frames: list[RecordFrame] = []
+    holes: list[tuple[int, int]] = []
+    pos = CHUNK_HEADER_SIZE
+    while pos + RECORD_HEADER_SIZE <= free:
+        frame = _frame_at(data, pos, free)
+        if frame is not None:
+            frames.append(frame)
+            pos += frame.size
+            continue
+        nxt = _resync(data, pos + 1, free, ids)
+        if nxt is None:
+            break
+        holes.append((pos, nxt))
+        pos = nxt
+    return frames, holes, pos
+
+
+def assess(path: str | os.PathLike[str], layout: Layout, chunks: range | None = None, *,
+           file_level: bool = True, tail: bool = True) -> Repair:
+    """Say what the damage in ``layout`` cost and how readers should see the file.
+
+    ``chunks`` limits the work to a chunk range (a worker's share of a split file);
+    ``file_level`` adds the header findings and ``tail`` the cut last chunk's, so that a
+    split file reports each once. Only chunks ``inspect`` found damaged are read again.
+    Note-or-loss decisions: a stale checksum, a lagging file header or a damaged chunk
+    header lose nothing when every record still parses, so they are notes; a bad chunk, a
+    hole in the record framing, records a chunk header promises but the disk never got,
+    and records cut off by a truncation are losses, counted where the framing allows.
+    """
+    repair = Repair(header=layout.synthetic_header)
+    findings = repair.findings
+    header = layout.header
+    if file_level:
+        if layout.synthetic_header is not None:
+            findings.append(Finding("no ElfFile file header, but chunks follow it: read with a "
+                                    "stand-in header", 0))
+        elif not header.checksum_ok:
+            findings.append(Finding(f"file header checksum mismatch (stored {header.checksum:#010x}); "
+                                    f"chunks read anyway", 0))
+        used = sum(1 for c in layout.chunks if c.magic_ok)
+        slots = len(layout.chunks)
+        if layout.file_size < FILE_HEADER_SIZE:
+            findings.append(Finding(f"file is {layout.file_size} bytes, shorter than its "
+                                    f"{FILE_HEADER_SIZE}-byte header", 0, None,
+                                    1 if header.chunk_count else 0))
+        elif header.chunk_count > slots:
+            missing = header.chunk_count - slots
+            findings.append(Finding(f"file header says {header.chunk_count} chunks but the file ends "
+                                    f"after {slots}: {missing} chunk{'s' if missing != 1 else ''} and "
+                                    f"their records are missing", layout.file_size, None, missing))
+        elif used > header.chunk_count and layout.synthetic_header is None:
+            findings.append(Finding(f"file header says {header.chunk_count} chunks, {used} present "
+                                    f"(written after the header was): all are read", 0))
+    todo = [c for c in layout.chunks if (chunks is None or c.index in chunks) and c.complete
+            and not (c.magic_ok and c.header_crc_ok and c.data_crc_ok) and not (c.empty and c.index >= header.chunk_count)]
+    if todo:
+        with open(path, "rb") as f:
+            for c in todo:
+                f.seek(c.offset)
+                data = f.read(CHUNK_SIZE)
+                patch = _assess_chunk(c, data, c.index < header.chunk_count, findings)
+                if patch is not None:
+                    repair.patches[c.index] = patch
+    cut = layout.truncated_tail
+    if tail and cut is not None:
+        findings.append(_cut_finding(path, cut))
+    return repair
+
+
+def _cut_finding(path: str | os.PathLike[str], cut: ChunkInfo) -> Finding:
+    """What the truncation of the last chunk cost (the records before the cut are recovered)."""
+    where = f"last chunk (chunk {cut.index} at offset {cut.offset:#x}) cut after {cut.size} of {CHUNK_SIZE} bytes"
+    if cut.empty:
+        return Finding(f"{where}; it was all zero", cut.offset + cut.size, cut.index)
+    if not cut.magic_ok:
+        return Finding(f"{where}, and its header is incomplete or damaged: its records are lost",
+                       cut.offset + cut.size, cut.index, 1)
+    with open(path, "rb") as f:
+        f.seek(cut.offset)
+        data = f.read(cut.size)
+    header = parse_chunk_header(data)
+    end = min(cut.size, header.free_space_offset) if header.free_space_offset >= CHUNK_HEADER_SIZE else cut.size
+    frames, stopped = walk_records(data, end)
+    ids = _sane_ids(header)
+    if frames and ids and header.last_record_id == frames[-1].record_id and header.free_space_offset <= stopped:
+        return Finding(f"{where}: every record the chunk header names is before the cut",
+                       cut.offset + cut.size, cut.index)
+    gap = header.last_record_id - frames[-1].record_id if (frames and ids) else 0
+    lost = _clamp_lost(max(gap, 1), CHUNK_SIZE - stopped)
+    return Finding(f"{where}: {len(frames)} whole records before the cut are recovered, "
+                   f"{lost} record{'s' if lost != 1 else ''} at and after the cut lost",
+                   cut.offset + stopped, cut.index, lost)
+
+
+def locate_records(path: str | os.PathLike[str], layout: Layout, record_ids: set[int],
+                   patches: dict[int, bytes] | None = None) -> dict[int, int]:
+    """File offsets of records by id (for parser errors that name only the record)."""
+    found: dict[int, int] = {}
+    want = set(record_ids)
+    candidates = [c for c in layout.chunks if c.magic_ok and c.complete
+                  and c.first_record_id is not None and c.last_record_id is not None
+                  and any(c.first_record_id <= i <= c.last_record_id for i in want)]
+    if not candidates:
+        return found
+    with open(path, "rb") as f:
+        for c in candidates:
+            data = (patches or {}).get(c.index)
+            if data is None:
+                f.seek(c.offset)
+                data = f.read(CHUNK_SIZE)
+            free = parse_chunk_header(data).free_space_offset
+            for frame in _walk_all(data, min(max(free, CHUNK_HEADER_SIZE), CHUNK_SIZE), None)[0]:
+                if frame.record_id in want and frame.record_id not in found:
+                    found[frame.record_id] = c.offset + frame.offset
+            if want <= found.keys():
+                break
+    return found

@@ -120,6 +120,7 @@ def _fold(into: FileResult, part: FileResult) -> None:
     a.skipped += b.skipped
     a.process_events += b.process_events
     a.errors.extend(b.errors)
+    a.notes.extend(b.notes)
     if b.status == "error" or a.status == "error":
         a.status = "error"
     elif b.status == "partial":

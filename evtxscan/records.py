@@ -58,14 +58,21 @@ class RawRecord:
 
 @dataclass(slots=True)
 class RecordError:
-    """A record or chunk the reader had to skip, with where it was and why."""
+    """A record or chunk the reader had to skip, with where it was and why.
+
+    Also used for notes (odd bytes that cost nothing).  ``offset`` is a file offset;
+    ``lost`` the records lost there when the container framing can count them.
+    """
 
     reason: str
     offset: int | None = None
     chunk: int | None = None
+    record_id: int | None = None
+    lost: int = 0
 
     def to_json(self) -> dict:
-        return {"reason": self.reason, "offset": self.offset, "chunk": self.chunk}
+        return {"reason": self.reason, "offset": self.offset, "chunk": self.chunk,
+                "record_id": self.record_id, "lost": self.lost}
 
 
 @dataclass(slots=True)
@@ -140,13 +147,20 @@ class FileReport:
     backend: str = ""
     records: int = 0          # records read (all event ids)
     recovered: int = 0        # records recovered beyond what the parser yields
-    skipped: int = 0          # records/chunks that could not be read
+    skipped: int = 0          # records that could not be read (a parser failed on them, or
+                              # the framing shows they were there: bad chunk, hole, cut)
     process_events: int = 0
     errors: list[RecordError] = field(default_factory=list)
+    notes: list[RecordError] = field(default_factory=list)  # odd but nothing lost
     stats: LogStats = field(default_factory=LogStats)
 
-    def error(self, reason: str, offset: int | None = None, chunk: int | None = None) -> None:
-        self.errors.append(RecordError(reason, offset, chunk))
+    def error(self, reason: str, offset: int | None = None, chunk: int | None = None,
+              record_id: int | None = None, lost: int = 0) -> None:
+        self.errors.append(RecordError(reason, offset, chunk, record_id, lost))
+
+    def note(self, reason: str, offset: int | None = None, chunk: int | None = None,
+             record_id: int | None = None) -> None:
+        self.notes.append(RecordError(reason, offset, chunk, record_id))
 
     def to_json(self) -> dict:
         return {
@@ -160,5 +174,6 @@ class FileReport:
             "skipped": self.skipped,
             "process_events": self.process_events,
             "errors": [e.to_json() for e in self.errors],
+            "notes": [n.to_json() for n in self.notes],
             "stats": self.stats.to_json(),
         }

@@ -89,24 +89,57 @@ def _scan(task: FileTask, result: FileResult) -> None:
     whole = task.chunk_start is None
     report.sha256 = task.sha256 or sha256_file(task.path)
     layout = evtxfile.inspect(task.path)
-    if whole or task.part == 0:
-        for problem in layout.problems:
-            report.error(problem)
+    complete = sum(1 for c in layout.chunks if c.complete)
+    start = 0 if whole else task.chunk_start
+    stop = complete if whole else task.chunk_stop
+    repair = evtxfile.assess(task.path, layout, range(start, stop),
+                             file_level=whole or task.part == 0, tail=task.last_part)
+    for f in repair.findings:
+        if f.lost:
+            report.error(f.reason, offset=f.offset, chunk=f.chunk, lost=f.lost)
+            report.skipped += f.lost
+        else:
+            report.note(f.reason, offset=f.offset, chunk=f.chunk)
     read = _reader(task.backend)
     source_args = (task.display, report.sha256, task.backend)
-    if whole:
+    since = len(report.errors)
+    if whole and not repair.needs_view and layout.truncated_tail is None:
         with open(task.path, "rb") as fh:
             records = read(fh if task.backend == "evtx" else task.path, report)
             _collect(records, result, source_args)
-    else:
-        view = evtxfile.ChunkRangeView(task.path, task.chunk_start, task.chunk_stop)
+    elif stop > start:
+        # the parsers see the file as ``assess`` repaired it (never the cut tail: that is
+        # recovered below), so they meet only damage inside records, which they count
+        view = evtxfile.ChunkRangeView(task.path, start, stop, patches=repair.patches,
+                                       header=layout.synthetic_header)
         with view:
             src = view if task.backend == "evtx" else view.read()
             _collect(read(src, report), result, source_args)
+    _place_errors(task.path, layout, report, since, start, repair.patches)
     if task.last_part and layout.truncated_tail is not None:
         _recover_tail(task, layout, result, source_args)
-    if report.errors or report.skipped:
-        report.status = "partial"
+    report.status = "partial" if report.skipped else "ok"
+
+
+def _place_errors(path: str, layout, report: FileReport, since: int, first_chunk: int,
+                  patches: dict[int, bytes] | None = None) -> None:
+    """Turn the parser's view-relative chunk numbers and offsets into the file's own, and
+    find the offset of records pyevtx-rs names only by number."""
+    todo = report.errors[since:]
+    for e in todo:
+        e.lost = e.lost or 1  # a parser counts each record or chunk it skips as one
+        if e.chunk is not None:
+            e.chunk += first_chunk
+        if e.offset is not None and e.offset >= evtxfile.FILE_HEADER_SIZE:
+            e.offset += first_chunk * CHUNK
+    ids = {e.record_id for e in todo if e.offset is None and e.record_id is not None}
+    where = evtxfile.locate_records(path, layout, ids, patches) if ids else {}
+    for e in todo:
+        if e.offset is None:
+            if e.record_id in where:
+                e.offset = where[e.record_id]
+            elif e.chunk is not None:
+                e.offset = evtxfile.chunk_offset(e.chunk)
 
 
 def _recover_tail(task: FileTask, layout, result: FileResult, source_args) -> None:
@@ -116,13 +149,16 @@ def _recover_tail(task: FileTask, layout, result: FileResult, source_args) -> No
     if rec is None or rec.records == 0:
         return
     before = report.records
+    since = len(report.errors)
     read = _reader(task.backend)
     src = io.BytesIO(rec.data) if task.backend == "evtx" else rec.data
     _collect(read(src, report, recovered=True), result, source_args)
+    _place_errors(task.path, layout, report, since, layout.truncated_tail.index)
     got = report.records - before
     report.recovered += got
-    report.error(f"truncated last chunk at offset {rec.cut_file_offset}: "
-                 f"recovered {got} records written before the cut", offset=rec.cut_file_offset)
+    report.note(f"truncated last chunk: recovered {got} records written before the cut "
+                f"(evtxscan.source.recovered: true)", offset=rec.chunk_file_offset,
+                chunk=layout.truncated_tail.index)
 
 
 def _collect(records, result: FileResult, source_args) -> None:

@@ -22,6 +22,7 @@ from .common import iso_micro
 _EVENT_ID = re.compile(r'"EventID":(?:(\d+)|\{[^{}]*"#text":(\d+))')
 _PROVIDER = re.compile(r'"Provider":\{"#attributes":\{(?:[^{}]*?)"Name":"((?:[^"\\]|\\.)*)"')
 _CHUNK_NO = re.compile(r"chunk number (\d+)")
+_RECORD_NO = re.compile(r"record number (\d+)")
 
 
 def read_records(source: str | BinaryIO, report: FileReport, *, threads: int = 1,
@@ -42,8 +43,12 @@ def read_records(source: str | BinaryIO, report: FileReport, *, threads: int = 1
         except RuntimeError as exc:  # a bad record or chunk: note it and go on
             msg = str(exc).splitlines()[0] if str(exc) else repr(exc)
             m = _CHUNK_NO.search(msg)
+            r = _RECORD_NO.search(msg)
             report.skipped += 1
-            report.error(msg[:300], chunk=int(m.group(1)) if m else None)
+            # the chunk number is the parser's (relative to what it was given) and no offset
+            # is known here: the caller, which knows the file, places the error
+            report.error(msg[:300], chunk=int(m.group(1)) if m else None,
+                         record_id=int(r.group(1)) if r else None)
             continue
         report.records += 1
         data = rec["data"]
@@ -59,7 +64,8 @@ def read_records(source: str | BinaryIO, report: FileReport, *, threads: int = 1
             raw = from_json(json.loads(data), rec["event_record_id"], recovered)
         except (ValueError, KeyError, TypeError) as exc:
             report.skipped += 1
-            report.error(f"record {rec['event_record_id']}: unreadable JSON ({exc})")
+            report.error(f"record {rec['event_record_id']}: unreadable JSON ({exc})",
+                         record_id=rec["event_record_id"])
             continue
         stats.add_identity(raw.channel, raw.computer)
         yield raw
