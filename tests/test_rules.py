@@ -27,6 +27,7 @@ from evtxscan.rules import (
     load_rule_file,
     load_rules,
 )
+from evtxscan.rules.compiler import matches
 from evtxscan.rules.loader import rule_from_toml
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -442,28 +443,50 @@ def synthetic_events() -> list[dict]:
     return [dns_child(), dns_child("conhost.exe"), encoded, rundll, bare, odd]
 
 
-def test_upstream_windows_process_rules_load_and_run():
+@pytest.fixture(scope="module")
+def upstream_ruleset():
     needs_upstream()
-    files = upstream_process_rule_files()
+    return load_rules([UPSTREAM_WINDOWS], include_default=False)
+
+
+def test_upstream_windows_process_rules_load_and_run(upstream_ruleset):
+    files = {str(p) for p in upstream_process_rule_files()}
     assert len(files) == 174
-    ruleset = load_rules(files, include_default=False)
-    skipped = {s.source: s.reason for s in ruleset.skipped}
-    assert len(ruleset.rules) >= 170, skipped
-    engine = RuleEngine(ruleset.rules)
+    loaded = [r for r in upstream_ruleset.rules if r.source in files]
+    skipped = {s.source: s.reason for s in upstream_ruleset.skipped if s.source in files}
+    assert len(loaded) + len(skipped) == 174
+    assert len(loaded) >= 170, skipped
+    engine = RuleEngine(loaded)
     fired = set()
     for event in synthetic_events():
-        fired.update(r.rule_id for r in engine.match(event))
+        got = engine.match(event)
+        # the hash-table prefilter only skips rules that cannot match
+        assert got == [r for r in loaded if matches(engine_condition(engine, r), event)]
+        fired.update(r.rule_id for r in got)
     assert not engine.errors, engine.errors
     assert DNS_RULE_ID in fired  # the upstream copy of the dns rule, on cmd.exe
 
 
-def test_the_whole_upstream_windows_folder_loads_without_errors():
-    needs_upstream()
-    ruleset = load_rules([UPSTREAM_WINDOWS], include_default=False)
-    reasons = {s.reason.split(":")[0] for s in ruleset.skipped}
+def engine_condition(engine: RuleEngine, rule: Rule):
+    return engine._conditions[engine.rules.index(rule)]
+
+
+def test_the_whole_upstream_windows_folder_loads_without_errors(upstream_ruleset):
+    reasons = {s.reason.split(":")[0] for s in upstream_ruleset.skipped}
     assert reasons <= {"language kuery not supported", "language esql not supported",
                        "sequence queries not supported"}, reasons
-    assert format_listing(ruleset)[-1] == f"{len(ruleset.rules)} loaded, {len(ruleset.skipped)} skipped"
+    assert format_listing(upstream_ruleset)[-1] == \
+        f"{len(upstream_ruleset.rules)} loaded, {len(upstream_ruleset.skipped)} skipped"
+
+
+def test_path_patterns_prefilter_on_the_file_name_without_losing_matches():
+    rule = rule_for('process where process.executable : ("?:\\\\Windows\\\\System32\\\\bash.exe", '
+                    '"\\\\Device\\\\HarddiskVolume*\\\\Windows\\\\System32\\\\bash.exe")')
+    engine = RuleEngine([rule])
+    assert engine.match(dns_child("bash.exe", executable="C:\\WINDOWS\\SYSTEM32\\BASH.EXE")) == [rule]
+    assert engine.match(dns_child("bash.exe", executable="\\Device\\HarddiskVolume3\\Windows\\System32\\bash.exe"))
+    assert engine.match(dns_child("bash.exe", executable="C:\\Temp\\bash.exe")) == []
+    assert engine.match(dns_child("x.exe", executable="C:\\Windows\\System32\\bash.exe.x")) == []
 
 
 def test_matching_is_fast_enough_for_a_scan(default_engine):

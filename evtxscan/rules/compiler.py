@@ -75,7 +75,7 @@ def compile_condition(query: ast.EventQuery) -> Condition:
 
 def matches(condition: Condition, event: dict) -> bool:
     """Evaluate one compiled condition on one event (the engine shares views instead)."""
-    return bool(condition(EventView(event)))
+    return bool(condition(EventView.of(event)))
 
 
 # --------------------------------------------------------------------------- fields

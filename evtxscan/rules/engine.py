@@ -9,8 +9,9 @@ the work that does not depend on the event happens once, in ``__init__``:
   is a list, an event can be in several) plus ``any where`` rules, so a registry rule
   costs nothing for a process event;
 * rules that require an exact value somewhere (``process.name : ("a.exe", "b.exe")``,
-  see ``prefilter.py``) are put in hash tables keyed by that value, so an event only
-  runs the rules its ``process.name`` (etc.) could satisfy.  The tables only skip rules
+  or a path ending in a fixed file name; see ``prefilter.py``) are put in hash tables
+  keyed by that value, so an event only runs the rules its ``process.name`` (etc.) could
+  satisfy.  The tables only skip rules
   that cannot match; every candidate still runs its full condition.
 
 Per event, field values are resolved once and shared by all rules (``EventView``).
@@ -38,6 +39,7 @@ class _Index:
 
     path: FieldPath
     insensitive: bool
+    basename: bool
     table: dict[str, tuple[int, ...]]
     everything: tuple[int, ...]  # for values that are not strings: stay conservative
 
@@ -88,21 +90,21 @@ class RuleEngine:
     def _build_plan(self, categories: tuple[str, ...]) -> _Plan:
         positions = sorted({p for c in (*categories, _ANY) for p in self._by_category.get(c, ())})
         always: list[int] = []
-        tables: dict[tuple[FieldPath, bool], dict[str, set[int]]] = {}
+        tables: dict[tuple[FieldPath, bool, bool], dict[str, set[int]]] = {}
         for position in positions:
             requirement = self._requirements[position]
             if requirement is None:
                 always.append(position)
                 continue
             for atom in requirement:
-                table = tables.setdefault((atom.path, atom.insensitive), {})
+                table = tables.setdefault((atom.path, atom.insensitive, atom.basename), {})
                 for value in atom.values:
                     table.setdefault(value, set()).add(position)
         indexes = tuple(
-            _Index(path, insensitive,
+            _Index(path, insensitive, basename_,
                    {value: tuple(sorted(ps)) for value, ps in table.items()},
                    tuple(sorted({p for ps in table.values() for p in ps})))
-            for (path, insensitive), table in sorted(tables.items(), key=repr))
+            for (path, insensitive, basename_), table in sorted(tables.items(), key=repr))
         return _Plan(tuple(positions), tuple(always), indexes)
 
     def _plan(self, categories: tuple[str, ...]) -> _Plan:
@@ -120,7 +122,7 @@ class RuleEngine:
     def match(self, event: dict) -> list[Rule]:
         """Rules that fire on ``event``, in the order they were given."""
         plan = self._plan(event_categories(event))
-        view = EventView(event)
+        view = EventView.of(event)
         candidates = _candidates(plan, view) if plan.indexes else plan.always
         conditions, rules = self._conditions, self.rules
         try:
@@ -149,6 +151,8 @@ def _candidates(plan: _Plan, view: EventView) -> list[int]:
         table = index.table
         for item in value if type(value) is list else (value,):
             if type(item) is str:
+                if index.basename:
+                    item = item.rpartition("\\")[2]
                 hit = table.get(item.lower() if index.insensitive else item)
                 if hit:
                     selected.update(hit)

@@ -18,23 +18,31 @@ from typing import Any
 
 FieldPath = tuple[str | int, ...]
 
-_DICT_MISS = object()
+#: private key of the event inside its view; also the "no such key" marker
+_EVENT = object()
 
 
 class EventView(dict):
     """Memo of ``path -> value`` for one event; ``view[path]`` resolves on first use.
 
     A value is a scalar, a flat list (multi-valued field, never empty) or None (missing).
+    Build it with ``EventView.of(event)``.  The event itself is kept under a private key
+    rather than an attribute so that creating a view (once per event) stays a C-level
+    dict construction.
     """
 
-    __slots__ = ("event",)
+    __slots__ = ()
 
-    def __init__(self, event: dict) -> None:
-        super().__init__()
-        self.event = event
+    @classmethod
+    def of(cls, event: dict) -> "EventView":
+        return cls({_EVENT: event})
+
+    @property
+    def event(self) -> dict:
+        return dict.__getitem__(self, _EVENT)
 
     def __missing__(self, path: FieldPath) -> Any:
-        value = resolve(self.event, path)
+        value = resolve(dict.__getitem__(self, _EVENT), path)
         self[path] = value
         return value
 
@@ -53,14 +61,26 @@ def split_path(parts: Sequence[str | int]) -> FieldPath:
 def resolve(event: dict, path: FieldPath) -> Any:
     """The value at ``path``: scalar, flat non-empty list, or None when missing.
 
-    Most misses are plain absent fields (Sysmon has no ``process.pe``); the dotted-key
-    search only runs when a dict on the way actually holds a dotted key.
+    Most misses are plain absent fields (Sysmon has no ``process.pe.original_file_name``);
+    the dotted-key search only runs when a dict on the way actually holds a dotted key.
     """
+    value: Any = event
+    try:
+        for key in path:
+            value = value[key]
+    except (KeyError, TypeError, IndexError):
+        return _resolve_missing(event, path)
+    if type(value) is list:
+        return _flat(value)
+    return value
+
+
+def _resolve_missing(event: dict, path: FieldPath) -> Any:
     value: Any = event
     for depth, key in enumerate(path):
         if type(value) is dict:
-            value = value.get(key, _DICT_MISS)
-            if value is _DICT_MISS:
+            value = value.get(key, _EVENT)
+            if value is _EVENT:
                 if _dotted_on_the_way(event, path[:depth]):
                     return _resolve_slow(event, path)
                 return None

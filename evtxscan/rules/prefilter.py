@@ -9,6 +9,11 @@ necessary condition from the eql AST; it never changes what a rule matches.
 A necessary condition is a list of ``Atom`` (an OR): the rule can only match if, for at
 least one atom, some value of ``atom.path`` (lower-cased when ``insensitive``) is in
 ``atom.values``.  ``None`` means no useful condition was found and the rule always runs.
+
+Path patterns such as ``"?:\\Windows\\System32\\bash.exe"`` or
+``"\\Device\\HarddiskVolume*\\...\\mmc.exe"`` end in a wildcard-free file name: any
+value they match has exactly that text after its last backslash, so they give an atom on
+the value's *basename* (``Atom.basename``).
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ class Atom:
     path: FieldPath
     insensitive: bool
     values: frozenset[str]
+    basename: bool = False  # compare the text after the value's last backslash
 
 
 Requirement = list[Atom]
@@ -55,8 +61,7 @@ def required_atoms(condition: ast.Expression) -> Requirement | None:
                 return None
             union.extend(required)
         return union
-    atom = _atom(condition)
-    return [atom] if atom is not None else None
+    return _atoms(condition)
 
 
 def _strings(nodes: list[ast.Expression]) -> list[str] | None:
@@ -65,31 +70,50 @@ def _strings(nodes: list[ast.Expression]) -> list[str] | None:
     return None
 
 
-def _atom(node: ast.Expression) -> Atom | None:
+def _atoms(node: ast.Expression) -> Requirement | None:
     if isinstance(node, ast.Comparison) and node.comparator == "==":
         field, literal = node.left, node.right
         if isinstance(field, ast.String):
             field, literal = literal, field
         if isinstance(field, ast.Field) and isinstance(literal, ast.String):
-            return Atom(_path(field), False, frozenset({literal.value}))
+            return [Atom(_path(field), False, frozenset({literal.value}))]
         return None
     if isinstance(node, ast.InSet) and isinstance(node.expression, ast.Field):
         values = _strings(node.container)
         if values is not None:
-            return Atom(_path(node.expression), False, frozenset(values))
+            return [Atom(_path(node.expression), False, frozenset(values))]
         return None
     if isinstance(node, ast.FunctionCall) and node.arguments and isinstance(node.arguments[0], ast.Field):
-        name = node.name
         values = _strings(node.arguments[1:])
         if values is None:
             return None
         path = _path(node.arguments[0])
-        if name == "in~":
-            return Atom(path, True, frozenset(v.lower() for v in values))
-        if name in ("like~", "like") and not any("*" in v or "?" in v for v in values):
-            insensitive = name == "like~"
-            return Atom(path, insensitive, frozenset(v.lower() if insensitive else v for v in values))
+        if node.name == "in~":
+            return [Atom(path, True, frozenset(v.lower() for v in values))]
+        if node.name in ("like~", "like"):
+            return _pattern_atoms(path, values, insensitive=node.name == "like~")
     return None
+
+
+def _pattern_atoms(path: FieldPath, patterns: list[str], insensitive: bool) -> Requirement | None:
+    """Exact patterns give value atoms, ``...\\name.exe`` patterns basename atoms."""
+    fold = str.lower if insensitive else str
+    exact: set[str] = set()
+    names: set[str] = set()
+    for pattern in patterns:
+        if "*" not in pattern and "?" not in pattern:
+            exact.add(fold(pattern))
+            continue
+        head, sep, name = pattern.rpartition("\\")
+        if not sep or not name or "*" in name or "?" in name:
+            return None
+        names.add(fold(name))
+    atoms = []
+    if exact:
+        atoms.append(Atom(path, insensitive, frozenset(exact)))
+    if names:
+        atoms.append(Atom(path, insensitive, frozenset(names), basename=True))
+    return atoms
 
 
 def _path(node: ast.Field) -> FieldPath:
