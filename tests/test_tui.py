@@ -519,7 +519,7 @@ async def test_help_shows_every_key(analysis, tmp_path):
     md = help_markdown("en")
     for _, rows in KEYS:
         for keys, en, _ in rows:
-            assert f"`{keys}`  {en}" in md
+            assert f"`{keys}` — {en}" in md
     app = make_app(analysis, tmp_path / "case.json")
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)

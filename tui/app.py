@@ -21,6 +21,7 @@ from textual.message import Message
 from evtxscan.pipeline import ReadOptions
 
 from .i18n import labels as labels_for
+from .i18n import localize_bindings
 from .model import View
 from .screens import (AlertsScreen, HelpScreen, HostPicker, InvestigateScreen, LoadingScreen,
                       TimelineScreen)
@@ -84,6 +85,7 @@ class EvtxScanApp(App):
 
     # ---------------------------------------------------------------- loading
     def on_mount(self) -> None:
+        localize_bindings(self, self.lang)
         self.push_screen(LoadingScreen())
         self.load_evidence()
 

@@ -39,6 +39,10 @@ LABELS: dict[str, dict[str, str]] = {
         "more_before": "… {n} earlier (Enter to show)",
         "more_after": "… {n} more (Enter to show)",
         "alert_mark": "ALERT",
+        "mark_alert": "ALERT",
+        "mark_discovery": "discovery",
+        "mark_lolbin": "LOLBin",
+        "mark_crash": "WerFault",
         "placeholder": "never logged",
         "command_line": "Command line",
         "user": "User",
@@ -116,6 +120,10 @@ LABELS: dict[str, dict[str, str]] = {
         "more_before": "… 之前还有 {n} 个（回车显示）",
         "more_after": "… 之后还有 {n} 个（回车显示）",
         "alert_mark": "告警",
+        "mark_alert": "告警",
+        "mark_discovery": "发现",
+        "mark_lolbin": "LOLBin",
+        "mark_crash": "WerFault",
         "placeholder": "未记录",
         "command_line": "命令行",
         "user": "用户",
@@ -220,22 +228,58 @@ KEYS: list[tuple[tuple[str, str], list[tuple[str, str, str]]]] = [
 ]
 
 
+#: Footer words (binding descriptions) by language; English is what the code says.
+FOOTER: dict[str, dict[str, str]] = {
+    "zh": {
+        "Alert note": "告警备注", "Back": "返回", "Cancel": "取消", "Close": "关闭",
+        "Export .md": "导出 .md", "First child": "第一个子进程", "Help": "帮助",
+        "Hosts": "主机", "Next alert": "下一条告警", "Next match": "下一个结果",
+        "Note": "备注", "Open in tree": "在进程树中打开", "Open tree": "打开进程树",
+        "Parent": "父进程", "Prev alert": "上一条告警", "Prev match": "上一个结果",
+        "Quit": "退出", "Search": "搜索", "Tick [x]": "勾选 [x]", "Timeline": "时间线",
+        "n/a [-]": "不适用 [-]",
+    },
+}
+
+
+def localize_bindings(node, lang: str) -> None:
+    """Show ``node``'s footer words in ``lang`` (its own copy of the bindings)."""
+    table = FOOTER.get(lang)
+    if not table:
+        return
+    from dataclasses import replace
+    try:
+        by_key = node._bindings.key_to_bindings   # per-node copy made by Textual
+    except AttributeError:  # another Textual: the footer stays in English
+        return
+    for key, bindings in list(by_key.items()):
+        by_key[key] = [replace(b, description=table.get(b.description, b.description))
+                       for b in bindings]
+    node.refresh_bindings()
+
+
 def labels(lang: str) -> dict[str, str]:
     return LABELS.get(lang, LABELS["en"])
 
 
-def help_markdown(lang: str) -> str:
-    """The help screen: every key, grouped by where it works."""
+def help_markdown(lang: str, part: int | None = None) -> str:
+    """The help screen: every key, grouped by where it works.
+
+    ``part`` 0 / 1 gives the left / right column (the screen shows both side by side);
+    None gives all of it.
+    """
     col = 2 if lang == "zh" else 1
-    out = ["# evtxscan — " + labels(lang)["help_title"], ""]
-    if lang == "zh":
-        out += ["证据中的每个字符串都按原样显示：标记和终端转义序列不会被解释。", ""]
-    else:
-        out += ["Every string from the evidence is shown as literal text: markup and terminal "
-                "escape sequences are never interpreted.", ""]
-    for section, rows in KEYS:
+    out: list[str] = []
+    if part in (None, 0):
+        if lang == "zh":
+            out += ["证据中的每个字符串都按原样显示：标记和终端转义序列不会被解释。", ""]
+        else:
+            out += ["Every string from the evidence is shown as literal text: markup and "
+                    "terminal escape sequences are never interpreted.", ""]
+    sections = KEYS if part is None else KEYS[:3] if part == 0 else KEYS[3:]
+    for section, rows in sections:
         out += [f"## {section[col - 1]}", ""]
         for row in rows:
-            out.append(f"- `{row[0]}`  {row[col]}")
+            out.append(f"- `{row[0]}` — {row[col]}")
         out.append("")
     return "\n".join(out)

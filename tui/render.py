@@ -19,7 +19,8 @@ SEVERITY_STYLE = {"critical": "bold white on red", "high": "bold red", "medium":
                   "low": "cyan"}
 MARK_STYLE = {"alert": "bold red", "discovery": "magenta", "lolbin": "yellow",
               "crash": "bold magenta"}
-MARK_WORD = {"discovery": "discovery", "lolbin": "LOLBin", "crash": "WerFault"}
+MARK_WORD = {"alert": "ALERT", "discovery": "discovery", "lolbin": "LOLBin",
+             "crash": "WerFault"}
 STATE_BOX = {"done": "[x]", "n/a": "[-]", "open": "[ ]"}
 
 
@@ -37,18 +38,19 @@ def add(text: Text, value: object, style: str = "") -> Text:
     return text
 
 
-def proc_label(proc, marks: Iterable[str] = (), lang_alert: str = "ALERT",
-               placeholder_word: str = "never logged") -> Text:
-    """A tree / timeline label: ``name pid`` then markers (alert, triage hits)."""
+def proc_label(proc, marks: Iterable[str] = (), labels: dict | None = None) -> Text:
+    """A tree / timeline label: ``name pid`` then markers (alert, triage hits), in the
+    words of ``labels`` (``tui.i18n``)."""
+    labels = labels or {}
     t = Text(end="")
     name = proc.name or "?"
     add(t, name, "bold" if not proc.placeholder else "italic")
     if proc.pid is not None:
         t.append(f" {proc.pid}", style="dim")
     if proc.placeholder:
-        t.append(f" ({placeholder_word})", style="dim italic")
+        t.append(f" ({labels.get('placeholder', 'never logged')})", style="dim italic")
     for m in sorted(set(marks), key=lambda m: (m != "alert", m)):
-        word = lang_alert if m == "alert" else MARK_WORD.get(m, m)
+        word = labels.get(f"mark_{m}") or MARK_WORD.get(m, m)
         t.append(" ")
         t.append(f"[{word}]", style=MARK_STYLE.get(m, "bold"))
     return t

@@ -15,9 +15,10 @@ from textual.widgets.option_list import Option
 
 from evtxscan.textsafe import printable
 
-from .i18n import help_markdown
+from .i18n import help_markdown, localize_bindings
 from .render import add, safe
-from .widgets import AlertTable, ChecklistList, ChecklistPane, DetailPane, ProcessTree, TimelineView
+from .widgets import (AlertTable, ChecklistList, ChecklistPane, DetailPane, Localized,
+                      ProcessTree, TimelineView)
 
 
 #: Seconds the tree cursor must rest on an alerted process before the guide follows it.
@@ -60,7 +61,7 @@ class LoadingScreen(Screen):
 
 
 # --------------------------------------------------------------------------- alerts
-class AlertsScreen(Screen):
+class AlertsScreen(Localized, Screen):
     BINDINGS = [
         Binding("t", "timeline", "Timeline"),
         Binding("H", "hosts", "Hosts"),
@@ -141,7 +142,7 @@ class AlertsScreen(Screen):
 
 
 # --------------------------------------------------------------------------- investigate
-class InvestigateScreen(Screen):
+class InvestigateScreen(Localized, Screen):
     """The process tree of one host, the selected process, the current alert's guide."""
 
     BINDINGS = [
@@ -357,7 +358,7 @@ class InvestigateScreen(Screen):
 
 
 # --------------------------------------------------------------------------- timeline
-class TimelineScreen(Screen):
+class TimelineScreen(Localized, Screen):
     """The host's processes by time (±48 h around the alert); Enter opens one."""
 
     BINDINGS = [Binding("escape", "back", "Back")]
@@ -418,7 +419,7 @@ class TimelineScreen(Screen):
 
 
 # --------------------------------------------------------------------------- help
-class HelpScreen(Screen):
+class HelpScreen(Localized, Screen):
     BINDINGS = [
         Binding("escape,q,question_mark", "close", "Close"),
         Binding("j,down", "scroll(1)", "Down", show=False),
@@ -428,7 +429,9 @@ class HelpScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         with VerticalScroll(id="help"):
-            yield Markdown(help_markdown(self.app.lang))
+            with Horizontal(id="help-columns"):
+                yield Markdown(help_markdown(self.app.lang, 0), id="help-left")
+                yield Markdown(help_markdown(self.app.lang, 1), id="help-right")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -444,7 +447,7 @@ class HelpScreen(Screen):
 
 
 # --------------------------------------------------------------------------- dialogs
-class TextPrompt(ModalScreen[str | None]):
+class TextPrompt(Localized, ModalScreen[str | None]):
     """One line of text: Enter returns it, Escape returns None."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
@@ -470,7 +473,7 @@ class TextPrompt(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class HostPicker(ModalScreen[str | None]):
+class HostPicker(Localized, ModalScreen[str | None]):
     """Choose a host (or all hosts); returns the host name, "" for all, None to cancel."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel"),

@@ -28,6 +28,7 @@ from textual.widgets.tree import TreeNode
 
 from evtxscan.timefmt import display
 
+from .i18n import localize_bindings
 from .render import SEVERITY_STYLE, add, flatten, proc_label, safe, state_box, value_text
 
 #: Children shown per page under one parent; more load on Enter ("… N more").
@@ -35,7 +36,14 @@ PAGE = 200
 
 
 # --------------------------------------------------------------------------- alerts
-class AlertTable(DataTable):
+class Localized:
+    """Footer words in the app's language (``--lang``)."""
+
+    def on_mount(self) -> None:
+        localize_bindings(self, getattr(self.app, "lang", "en"))
+
+
+class AlertTable(Localized, DataTable):
     """One row per alert; the row key is the alert id."""
 
     BINDINGS = [
@@ -91,7 +99,7 @@ class More:
     before: bool                 # the earlier ones (above the window) or the later ones
 
 
-class ProcessTree(Tree[object]):
+class ProcessTree(Localized, Tree[object]):
     """A host's processes; node data is the graph node (int) or a ``More`` marker.
 
     Never builds the whole host: a node's children are added when it is expanded, at
@@ -135,8 +143,7 @@ class ProcessTree(Tree[object]):
         return self.root if parent is None else self._tnodes[parent]
 
     def _label(self, proc) -> Text:
-        return proc_label(proc, self.view.marks.get(proc.node, ()), self.labels["alert_mark"],
-                          self.labels["placeholder"])
+        return proc_label(proc, self.view.marks.get(proc.node, ()), self.labels)
 
     def _add_proc(self, tparent: TreeNode, proc, **where) -> TreeNode:
         if self.view.has_children(proc.node):
@@ -332,7 +339,7 @@ class ProcessTree(Tree[object]):
 
 
 # --------------------------------------------------------------------------- detail
-class TextView(ScrollView, can_focus=True):
+class TextView(Localized, ScrollView, can_focus=True):
     """A long ``Text`` wrapped to the width and drawn line by line.
 
     Replacing the text changes only this widget's virtual size, never the screen's
@@ -506,7 +513,7 @@ class DetailPane(TextView):
 
 
 # --------------------------------------------------------------------------- checklist
-class ChecklistList(OptionList):
+class ChecklistList(Localized, OptionList):
     """The guide's items; ``x``/space tick, ``-`` n/a, ``e`` note."""
 
     BINDINGS = [
@@ -659,7 +666,7 @@ def _text(s: str) -> str:
 
 
 # --------------------------------------------------------------------------- timeline
-class TimelineView(ScrollView, can_focus=True):
+class TimelineView(Localized, ScrollView, can_focus=True):
     """A host's processes by start time, one line each; renders only what is visible."""
 
     COMPONENT_CLASSES = {"timeline--cursor"}
@@ -721,8 +728,8 @@ class TimelineView(ScrollView, can_focus=True):
         p = self.procs[i]
         t = Text(no_wrap=True, end="")
         t.append(display(p.start_time, self.tz).ljust(29), style="dim")
-        label = proc_label(p, self.view.marks.get(p.node, ()), self.labels["alert_mark"])
-        label.pad_right(max(0, 34 - label.cell_len))
+        label = proc_label(p, self.view.marks.get(p.node, ()), self.labels)
+        label.pad_right(max(0, 40 - label.cell_len))
         t.append_text(label)
         par = self.view.graph.parent(p.node)
         t.append(" ← ", style="dim")
