@@ -123,9 +123,9 @@ def report_file_problem(r) -> None:
     elif r.status == "partial":
         first = r.errors[0].reason if r.errors else ""
         more = f" (+{len(r.errors) - 1} more in summary.json)" if len(r.errors) > 1 else ""
-        print(f"evtxscan: warning: {printable(r.path)}: partial: {r.records} records read, "
-              f"{r.recovered} recovered, {r.skipped} skipped; {printable(first)}{more}",
-              file=sys.stderr)
+        got = f" ({r.recovered} of them recovered)" if r.recovered else ""
+        print(f"evtxscan: warning: {printable(r.path)}: partial: {r.records} records read{got}, "
+              f"{r.skipped} skipped; {printable(first)}{more}", file=sys.stderr)
     elif r.records == 0:
         print(f"evtxscan: note: {printable(r.path)}: a valid log with no records (nothing to scan)",
               file=sys.stderr)

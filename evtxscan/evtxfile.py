@@ -750,11 +750,7 @@ def _assess_chunk(info: ChunkInfo, data: bytes, claimed: bool,
     where = _where(info.index, info.offset)
     at = info.offset
     if not info.magic_ok:
-        if info.empty:
-            if claimed:
-                findings.append(Finding(f"{where}: all zero although the file header counts it: "
-                                        f"its records are lost (how many is unknown)",
-                                        at, info.index, 1))
+        if info.empty:  # ``assess`` counts runs of zeroed chunks
             return None
         header = parse_chunk_header(data)
         ids = _sane_ids(header)
@@ -866,11 +862,20 @@ def _walk_all(data: bytes | bytearray | memoryview, free: int,
     pos = CHUNK_HEADER_SIZE
     while pos + RECORD_HEADER_SIZE <= free:
         frame = _frame_at(data, pos, free)
+        nxt = None
+        if frame is not None and struct.unpack_from("<I", data, pos + frame.size - 4)[0] != frame.size:
+            # no size copy where the size says: a partly written record, or a wrong size
+            # field hiding whole records behind it
+            nxt = _resync(data, pos + 1, free, ids)
+            if nxt is not None and nxt >= pos + frame.size:
+                nxt = None
+            else:
+                frame = None if nxt is not None else frame
         if frame is not None:
             frames.append(frame)
             pos += frame.size
             continue
-        nxt = _resync(data, pos + 1, free, ids)
+        nxt = nxt if nxt is not None else _resync(data, pos + 1, free, ids)
         if nxt is None:
             break
         holes.append((pos, nxt))
@@ -924,10 +929,55 @@ def assess(path: str | os.PathLike[str], layout: Layout, chunks: range | None = 
                 patch = _assess_chunk(c, data, c.index < header.chunk_count, findings)
                 if patch is not None:
                     repair.patches[c.index] = patch
+    findings += _zeroed_runs(layout, chunks)
     cut = layout.truncated_tail
     if tail and cut is not None:
         findings.append(_cut_finding(path, cut))
     return repair
+
+
+def _zeroed_runs(layout: Layout, chunks: range | None) -> list[Finding]:
+    """Chunks the file header counts that are all zeros, one finding per run of them.
+
+    Their records are gone, but the record ids around the run (the chunk before it, the
+    chunk after it or the header's next record id) often say how many there were.
+    """
+    header = layout.header
+    out: list[Finding] = []
+    cs = layout.chunks
+    i = 0
+    while i < len(cs):
+        c = cs[i]
+        if not (c.empty and not c.magic_ok and c.complete and c.index < header.chunk_count):
+            i += 1
+            continue
+        j = i
+        while (j + 1 < len(cs) and cs[j + 1].empty and not cs[j + 1].magic_ok and cs[j + 1].complete
+               and cs[j + 1].index < header.chunk_count):
+            j += 1
+        first, last = cs[i], cs[j]
+        i = j + 1
+        if chunks is not None and first.index not in chunks:
+            continue
+        n = last.index - first.index + 1
+        before = cs[first.index - 1] if first.index > 0 else None
+        after = cs[last.index + 1] if last.index + 1 < len(cs) else None
+        lo = before.last_record_id if before is not None and before.magic_ok else None
+        if after is not None and after.magic_ok:
+            hi = after.first_record_id
+        elif last.index + 1 >= header.chunk_count and layout.synthetic_header is None:
+            hi = header.next_record_id
+        else:
+            hi = None
+        gap = hi - lo - 1 if lo is not None and hi is not None else 0
+        name = (f"chunk {first.index}" if n == 1 else f"chunks {first.index}-{last.index}")
+        if 0 < gap <= n * (CHUNK_SIZE // _MIN_RECORD_SIZE):
+            what, lost = f"{gap} records lost (counted from the record ids around {'it' if n == 1 else 'them'})", gap
+        else:
+            what, lost = "their records are lost (how many is unknown)", n
+        out.append(Finding(f"{name} at offset {first.offset:#x}: all zero although the file header "
+                           f"counts {'it' if n == 1 else 'them'}: {what}", first.offset, first.index, lost))
+    return out
 
 
 def _cut_finding(path: str | os.PathLike[str], cut: ChunkInfo) -> Finding:
@@ -956,9 +1006,9 @@ def _cut_finding(path: str | os.PathLike[str], cut: ChunkInfo) -> Finding:
 
 
 def locate_records(path: str | os.PathLike[str], layout: Layout, record_ids: set[int],
-                   patches: dict[int, bytes] | None = None) -> dict[int, int]:
-    """File offsets of records by id (for parser errors that name only the record)."""
-    found: dict[int, int] = {}
+                   patches: dict[int, bytes] | None = None) -> dict[int, tuple[int, int]]:
+    """(file offset, chunk index) of records by id (for parser errors that name only the record)."""
+    found: dict[int, tuple[int, int]] = {}
     want = set(record_ids)
     candidates = [c for c in layout.chunks if c.magic_ok and c.complete
                   and c.first_record_id is not None and c.last_record_id is not None
@@ -974,7 +1024,7 @@ def locate_records(path: str | os.PathLike[str], layout: Layout, record_ids: set
             free = parse_chunk_header(data).free_space_offset
             for frame in _walk_all(data, min(max(free, CHUNK_HEADER_SIZE), CHUNK_SIZE), None)[0]:
                 if frame.record_id in want and frame.record_id not in found:
-                    found[frame.record_id] = c.offset + frame.offset
+                    found[frame.record_id] = (c.offset + frame.offset, c.index)
             if want <= found.keys():
                 break
     return found

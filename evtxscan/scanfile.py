@@ -137,7 +137,7 @@ def _place_errors(path: str, layout, report: FileReport, since: int, first_chunk
     for e in todo:
         if e.offset is None:
             if e.record_id in where:
-                e.offset = where[e.record_id]
+                e.offset, e.chunk = where[e.record_id]
             elif e.chunk is not None:
                 e.offset = evtxfile.chunk_offset(e.chunk)
 
