@@ -913,9 +913,16 @@ def assess(path: str | os.PathLike[str], layout: Layout, chunks: range | None = 
                                     1 if header.chunk_count else 0))
         elif header.chunk_count > slots:
             missing = header.chunk_count - slots
+            last = layout.chunks[-1] if layout.chunks else None
+            gap = (header.next_record_id - 1 - last.last_record_id
+                   if last is not None and last.magic_ok and last.last_record_id is not None else 0)
+            if 0 < gap <= missing * (CHUNK_SIZE // _MIN_RECORD_SIZE):
+                what, lost = f"{gap} records (counted from the header's next record id)", gap
+            else:
+                what, lost = "their records (how many is unknown)", missing
             findings.append(Finding(f"file header says {header.chunk_count} chunks but the file ends "
                                     f"after {slots}: {missing} chunk{'s' if missing != 1 else ''} and "
-                                    f"their records are missing", layout.file_size, None, missing))
+                                    f"{what} are missing", layout.file_size, None, lost))
         elif used > header.chunk_count and layout.synthetic_header is None:
             findings.append(Finding(f"file header says {header.chunk_count} chunks, {used} present "
                                     f"(written after the header was): all are read", 0))
