@@ -964,7 +964,7 @@ def _walk(buf, report: FileReport, recovered: bool) -> Iterator[RawRecord]:
     if not header_ok:
         if size < FILE_HEADER_SIZE + CHUNK_SIZE:
             raise ValueError("not an EVTX file: bad file header magic")
-        report.error("bad file header magic", offset=0)
+        report.note("bad file header magic; chunks read by offset", offset=0)
     full, tail = divmod(max(size - FILE_HEADER_SIZE, 0), CHUNK_SIZE)
     structs: dict = {}
     seconds: dict = {}
@@ -1010,16 +1010,18 @@ def _walk_chunk(ck: _Chunk, report: FileReport, recovered: bool,
         if magic != RECORD_MAGIC or size < 28 or pos + size > free:
             # pyevtx-rs ends the chunk here.  The chunk header promises records up to
             # ``free``: look for the next one of this chunk and go on from there.
-            why = (f"bad record magic 0x{magic:08x}" if magic != RECORD_MAGIC
+            bad_id = record_id if magic == RECORD_MAGIC else None
+            why = (f"bad record magic 0x{magic:08x}" if bad_id is None
                    else f"record {record_id}: bad record size {size}")
             nxt = _resync(buf, base, pos + 8, free, first_id, last_id)
             report.skipped += 1
             if nxt is None:
                 report.error(f"{why}; no further record of this chunk before its free "
-                             f"space at chunk offset {free}", offset=at, chunk=index)
+                             f"space at chunk offset {free}", offset=at, chunk=index,
+                             record_id=bad_id)
                 break
             report.error(f"{why}; {nxt - pos} bytes skipped to the next record",
-                         offset=at, chunk=index)
+                         offset=at, chunk=index, record_id=bad_id)
             pos = nxt
             continue
         pos += size
@@ -1036,7 +1038,7 @@ def _walk_chunk(ck: _Chunk, report: FileReport, recovered: bool,
         except Exception as exc:  # noqa: BLE001 - one bad record must not end the chunk
             report.skipped += 1
             report.error(f"record {record_id}: {type(exc).__name__}: {exc}"[:300],
-                         offset=at, chunk=index)
+                         offset=at, chunk=index, record_id=record_id)
             if last:
                 break
             continue
