@@ -13,7 +13,8 @@ and ``python-evtx-samples``), and for copies of a clean sample damaged by
 in ``docs/damaged.md`` is what the tests hold.  Run::
 
     python bench/damaged_table.py              # print the tables
-    python bench/damaged_table.py --write      # rewrite them in docs/damaged.md
+    python bench/damaged_table.py --write      # rewrite them in docs/damaged.md (and the
+                                               # short one in README.md's Damaged evidence)
 """
 
 from __future__ import annotations
@@ -32,7 +33,9 @@ SAMPLES = ROOT.parent / "shared" / "evtx-samples"
 FOLDERS = ("evtx-rs-samples", "python-evtx-samples")
 BACKENDS = ("evtx", "python-evtx")
 DOC = ROOT / "docs" / "damaged.md"
+README = ROOT / "README.md"
 BEGIN, END = "<!-- damaged-table:begin -->", "<!-- damaged-table:end -->"
+RBEGIN, REND = "<!-- damaged-summary:begin -->", "<!-- damaged-summary:end -->"
 
 
 @dataclass(frozen=True)
@@ -167,6 +170,19 @@ def markdown(rows: list[Row]) -> list[str]:
     return lines
 
 
+def readme_lines(rows: list[Row]) -> list[str]:
+    """The short table for README.md: the damaged samples only."""
+    lines = ["| damaged sample | pyevtx-rs (skip errors) | evtxscan `evtx` / `python-evtx` | status | records lost |",
+             "|---|---:|---:|---|---:|"]
+    for r in rows:
+        ev, py = r.sides["evtx"], r.sides["python-evtx"]
+        if not (r.rs_errors or ev.skipped or py.skipped):
+            continue
+        lines.append(f"| `{r.name}` | {r.rs_records} | {_cell(ev)} / {_cell(py)} | "
+                     f"{ev.status} | {ev.skipped} |")
+    return lines
+
+
 def tables(samples: Path = SAMPLES) -> list[str]:
     with tempfile.TemporaryDirectory(prefix="evtxscan-damaged-") as tmp:
         rows = sample_rows(samples)
@@ -191,12 +207,18 @@ def main(argv: list[str] | None = None) -> int:
     if not args.write:
         print(text)
         return 0
-    doc = DOC.read_text(encoding="utf-8")
-    head, rest = doc.split(BEGIN, 1)
-    _, tail = rest.split(END, 1)
-    DOC.write_text(f"{head}{BEGIN}\n{text}\n{END}{tail}", encoding="utf-8")
-    print(f"wrote {DOC}")
+    _replace(DOC, BEGIN, END, text)
+    _replace(README, RBEGIN, REND, "\n".join(readme_lines(sample_rows())))
+    print(f"wrote {DOC} and the Damaged evidence table in {README}")
     return 0
+
+
+def _replace(path: Path, begin: str, end: str, text: str) -> None:
+    """Rewrite what lies between two markers, nothing else."""
+    doc = path.read_text(encoding="utf-8")
+    head, rest = doc.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    path.write_text(f"{head}{begin}\n{text}\n{end}{tail}", encoding="utf-8")
 
 
 if __name__ == "__main__":

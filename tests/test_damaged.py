@@ -310,6 +310,9 @@ def test_the_table_in_docs_is_the_one_the_tests_hold(table):
     doc = (ROOT / "docs" / "damaged.md").read_text(encoding="utf-8")
     for line in mod.markdown(table)[2:]:
         assert line in doc, f"docs/damaged.md is stale; run python bench/damaged_table.py --write\n{line}"
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for line in mod.readme_lines(table):
+        assert line in readme, f"README.md is stale; run python bench/damaged_table.py --write\n{line}"
 
 
 def _cut_inside_last_chunk(src: Path, dst: Path) -> int | None:
