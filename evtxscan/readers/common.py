@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from ..records import RawRecord
+
 
 def iso_micro(ts: str) -> str:
     """Normalize an EVTX timestamp string to ``YYYY-MM-DDTHH:MM:SS.ffffffZ``.
@@ -27,3 +29,77 @@ def iso_from_datetime(dt: datetime) -> str:
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=timezone.utc)
     return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+# --- pyevtx-rs JSON -> RawRecord: one mapping for both backends ---------------------------
+# The python-evtx backend renders wanted records into the same JSON shape pyevtx-rs
+# produces, so both go through ``from_json`` and yield equal RawRecords.
+
+def json_text(v: object) -> str:
+    """Render a JSON value as Windows' XML renders it."""
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, dict):  # {"#attributes": ..., "#text": value}
+        return json_text(v.get("#text"))
+    if isinstance(v, list):
+        return "".join(json_text(x) for x in v)
+    return str(v)
+
+
+def event_data(ev: dict) -> dict[str, str]:
+    """EventData (or UserData) as ``Name -> text``.
+
+    * Named ``<Data Name=..>`` items arrive flattened to keys.
+    * Unnamed ``<Data>`` items (classic providers, e.g. MSSQL 18456) arrive as
+      ``{"Data": {"#text": [..]}}``: each value becomes ``Data0``, ``Data1``, ...
+    * UserData wraps its fields in one provider-specific element (1102's
+      ``LogFileCleared``): its children are the fields.
+    """
+    ed = ev.get("EventData")
+    if not isinstance(ed, dict) or not [k for k in ed if k != "#attributes"]:
+        ud = ev.get("UserData")
+        ed = ud if isinstance(ud, dict) else {}
+        inner = [v for k, v in ed.items() if k != "#attributes"]
+        if len(inner) == 1 and isinstance(inner[0], dict):
+            ed = inner[0]
+    out: dict[str, str] = {}
+    for k, v in ed.items():
+        if k == "#attributes":
+            continue
+        if k == "Data" and isinstance(v, (list, dict)):
+            items = v if isinstance(v, list) else [v]
+            if len(items) == 1 and isinstance(items[0], dict) and "#attributes" not in items[0] \
+                    and isinstance(items[0].get("#text"), list):
+                items = items[0]["#text"]
+            for i, item in enumerate(items):
+                if isinstance(item, dict) and "#attributes" in item:
+                    name = item["#attributes"].get("Name") or f"Data{i}"
+                    out[name] = json_text(item.get("#text"))
+                else:
+                    out[f"Data{i}"] = json_text(item)
+            continue
+        out[k] = json_text(v)
+    return out
+
+
+def from_json(doc: dict, record_id: int, recovered: bool = False) -> RawRecord:
+    ev = doc["Event"]
+    sysn = ev["System"]
+    prov = sysn.get("Provider") or {}
+    attrs = prov.get("#attributes", {}) if isinstance(prov, dict) else {}
+    tc = sysn.get("TimeCreated") or {}
+    sec = sysn.get("Security") or {}
+    return RawRecord(
+        record_id=int(sysn.get("EventRecordID") or record_id),
+        event_id=int(json_text(sysn.get("EventID"))),
+        version=int(json_text(sysn.get("Version")) or 0),
+        provider=attrs.get("Name", ""),
+        channel=json_text(sysn.get("Channel")),
+        computer=json_text(sysn.get("Computer")),
+        time_created=iso_micro(tc.get("#attributes", {}).get("SystemTime", "")),
+        user_sid=(sec.get("#attributes", {}) if isinstance(sec, dict) else {}).get("UserID", ""),
+        data=event_data(ev),
+        recovered=recovered,
+    )

@@ -59,7 +59,7 @@ from typing import BinaryIO
 from Evtx.Evtx import ChunkHeader
 
 from ..records import FileReport, RawRecord, is_wanted
-from .common import iso_micro
+from .common import from_json, iso_micro, json_text as _text
 
 FILE_HEADER_SIZE = 0x1000
 CHUNK_SIZE = 0x10000
@@ -759,62 +759,6 @@ def _json_provider(doc: dict) -> str | None:
     return None
 
 
-# --- JSON -> RawRecord, the same mapping as rust.from_json ---------------------------------
-
-def _text(v: object) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, dict):
-        return _text(v.get("#text"))
-    if isinstance(v, list):
-        return "".join(_text(x) for x in v)
-    return str(v)
-
-
-def _event_data(ev: dict) -> dict[str, str]:
-    ed = ev.get("EventData") or ev.get("UserData") or {}
-    if not isinstance(ed, dict):
-        return {}
-    out: dict[str, str] = {}
-    for k, v in ed.items():
-        if k == "#attributes":
-            continue
-        if k == "Data" and isinstance(v, (list, dict)):
-            items = v if isinstance(v, list) else [v]
-            for i, item in enumerate(items):
-                if isinstance(item, dict) and "#attributes" in item:
-                    name = item["#attributes"].get("Name") or f"Data{i}"
-                    out[name] = _text(item.get("#text"))
-                else:
-                    out[f"Data{i}"] = _text(item)
-            continue
-        out[k] = _text(v)
-    return out
-
-
-def _raw_record(doc: dict, record_id: int, recovered: bool) -> RawRecord:
-    ev = doc["Event"]
-    sysn = ev["System"]
-    prov = sysn.get("Provider") or {}
-    attrs = prov.get("#attributes", {}) if isinstance(prov, dict) else {}
-    tc = sysn.get("TimeCreated") or {}
-    sec = sysn.get("Security") or {}
-    return RawRecord(
-        record_id=int(sysn.get("EventRecordID") or record_id),
-        event_id=int(_text(sysn.get("EventID"))),
-        version=int(_text(sysn.get("Version")) or 0),
-        provider=attrs.get("Name", ""),
-        channel=_text(sysn.get("Channel")),
-        computer=_text(sysn.get("Computer")),
-        time_created=iso_micro(tc.get("#attributes", {}).get("SystemTime", "")),
-        user_sid=(sec.get("#attributes", {}) if isinstance(sec, dict) else {}).get("UserID", ""),
-        data=_event_data(ev),
-        recovered=recovered,
-    )
-
-
 # --- the prefilter ------------------------------------------------------------------------
 
 class _Template:
@@ -1034,7 +978,7 @@ def _walk_chunk(ck: _Chunk, report: FileReport, recovered: bool,
             if wanted:
                 if doc is None:
                     doc = _record_json(_parse(ck, at + 24, at + size - 4, template=False))
-                raw = _raw_record(doc, record_id, recovered)
+                raw = from_json(doc, record_id, recovered)
         except Exception as exc:  # noqa: BLE001 - one bad record must not end the chunk
             report.skipped += 1
             report.error(f"record {record_id}: {type(exc).__name__}: {exc}"[:300],

@@ -17,9 +17,12 @@ from typing import BinaryIO
 import evtx
 
 from ..records import FileReport, RawRecord, is_wanted
-from .common import iso_micro
+from .common import from_json, iso_micro
 
-_EVENT_ID = re.compile(r'"EventID":(?:(\d+)|\{[^{}]*"#text":(\d+))')
+#: EventID is a bare number, text ("4688", WEC-forwarded logs), or wrapped with a
+#: Qualifiers attribute (classic providers): {"#attributes":{"Qualifiers":16384},"#text":7036}
+_EVENT_ID = re.compile(
+    r'"EventID":(?:"?(\d+)"?|\{(?:"#attributes":\{[^{}]*\},)?"#text":"?(\d+)"?)')
 _PROVIDER = re.compile(r'"Provider":\{"#attributes":\{(?:[^{}]*?)"Name":"((?:[^"\\]|\\.)*)"')
 _CHUNK_NO = re.compile(r"chunk number (\d+)")
 _RECORD_NO = re.compile(r"record number (\d+)")
@@ -69,58 +72,3 @@ def read_records(source: str | BinaryIO, report: FileReport, *, threads: int = 1
             continue
         stats.add_identity(raw.channel, raw.computer)
         yield raw
-
-
-def _text(v: object) -> str:
-    """Render a JSON value as Windows' XML renders it (what python-evtx yields)."""
-    if v is None:
-        return ""
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, dict):  # {"#attributes": ..., "#text": value}
-        return _text(v.get("#text"))
-    if isinstance(v, list):
-        return "".join(_text(x) for x in v)
-    return str(v)
-
-
-def _event_data(ev: dict) -> dict[str, str]:
-    ed = ev.get("EventData") or ev.get("UserData") or {}
-    if not isinstance(ed, dict):
-        return {}
-    out: dict[str, str] = {}
-    for k, v in ed.items():
-        if k == "#attributes":
-            continue
-        if k == "Data" and isinstance(v, (list, dict)):  # unnamed <Data> items
-            items = v if isinstance(v, list) else [v]
-            for i, item in enumerate(items):
-                if isinstance(item, dict) and "#attributes" in item:
-                    name = item["#attributes"].get("Name") or f"Data{i}"
-                    out[name] = _text(item.get("#text"))
-                else:
-                    out[f"Data{i}"] = _text(item)
-            continue
-        out[k] = _text(v)
-    return out
-
-
-def from_json(doc: dict, record_id: int, recovered: bool = False) -> RawRecord:
-    ev = doc["Event"]
-    sysn = ev["System"]
-    prov = sysn.get("Provider") or {}
-    attrs = prov.get("#attributes", {}) if isinstance(prov, dict) else {}
-    tc = sysn.get("TimeCreated") or {}
-    sec = sysn.get("Security") or {}
-    return RawRecord(
-        record_id=int(sysn.get("EventRecordID") or record_id),
-        event_id=int(_text(sysn.get("EventID"))),
-        version=int(_text(sysn.get("Version")) or 0),
-        provider=attrs.get("Name", ""),
-        channel=_text(sysn.get("Channel")),
-        computer=_text(sysn.get("Computer")),
-        time_created=iso_micro(tc.get("#attributes", {}).get("SystemTime", "")),
-        user_sid=(sec.get("#attributes", {}) if isinstance(sec, dict) else {}).get("UserID", ""),
-        data=_event_data(ev),
-        recovered=recovered,
-    )
