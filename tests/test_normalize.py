@@ -131,7 +131,6 @@ def test_sysmon_layouts(tmp_path, layout):
 
 @pytest.mark.parametrize("version,sysmon", [(0, None), (1, None), (2, "new"), (None, "legacy")])
 def test_round_trip_writer_to_both_readers_gives_identical_events(tmp_path, version, sysmon):
-    pytest.importorskip("evtxscan.readers.pyevtx")
     h, _ = _scenario(version, sysmon)
     for i in range(50):
         h.noise(T0 + timedelta(seconds=20 + i))
