@@ -169,19 +169,13 @@ def report_options(analysis, options: dict | None) -> ReportOptions:
 
 # ---------------------------------------------------------------------- summary
 def totals(analysis) -> dict:
-    reports = analysis.reports
-    return {
-        "files": len(reports),
-        "ok": sum(r.status == "ok" for r in reports),
-        "partial": sum(r.status == "partial" for r in reports),
-        "error": sum(r.status == "error" for r in reports),
-        "records": sum(r.records for r in reports),
-        "recovered": sum(r.recovered for r in reports),
-        "skipped": sum(r.skipped for r in reports),
-        "processes": sum(1 for p in analysis.graph.procs if not p.placeholder),
-        "hosts": len(analysis.graph.hosts()),
-        "alerts": len(analysis.alerts),
-    }
+    """The run totals of summary.json, under the names the report labels use."""
+    from .summary import totals as run_totals
+    t = run_totals(analysis)
+    return {"files": t["files"], "ok": t["files_ok"], "partial": t["files_partial"],
+            "error": t["files_error"], "records": t["records"],
+            "recovered": t["records_recovered"], "skipped": t["records_skipped"],
+            "processes": t["processes"], "hosts": t["hosts"], "alerts": t["alerts"]}
 
 
 def file_rows(analysis) -> list[dict]:

@@ -12,9 +12,10 @@ from pathlib import Path
 from ..textsafe import printable
 
 
-def summary_doc(analysis) -> dict:
+def totals(analysis) -> dict:
+    """Run totals: the one place they are counted (summary.json, stdout, reports)."""
     reports = analysis.reports
-    totals = {
+    return {
         "files": len(reports),
         "files_ok": sum(r.status == "ok" for r in reports),
         "files_partial": sum(r.status == "partial" for r in reports),
@@ -27,9 +28,12 @@ def summary_doc(analysis) -> dict:
         "hosts": len(analysis.graph.hosts()),
         "alerts": len(analysis.alerts),
     }
+
+
+def summary_doc(analysis) -> dict:
     return {
-        "files": [r.to_json() for r in reports],
-        "totals": totals,
+        "files": [r.to_json() for r in analysis.reports],
+        "totals": totals(analysis),
         "alerts_by_rule": analysis.alerts_by_rule(),
         "alerts_by_host": analysis.alerts_by_host(),
         "rules": {"loaded": len(analysis.ruleset.rules),
@@ -41,8 +45,10 @@ def summary_doc(analysis) -> dict:
 def write(analysis, outdir: Path, options: dict) -> list[Path]:
     path = outdir / "summary.json"
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(summary_doc(analysis), indent=2, ensure_ascii=False,
-                              sort_keys=False) + "\n", encoding="utf-8")
+    # a path that is not valid UTF-8 (a Linux name with stray bytes) reaches us with lone
+    # surrogates (surrogateescape); they become \udcXX escapes, as in processes.jsonl
+    text = json.dumps(summary_doc(analysis), indent=2, ensure_ascii=False, sort_keys=False)
+    tmp.write_bytes((text + "\n").encode("utf-8", "backslashreplace"))
     tmp.replace(path)
     return [path]
 
