@@ -505,8 +505,8 @@ class RecoveredChunk:
 def name_hash(name: str) -> int:
     """The string-table hash: x65599 over UTF-16 code units, 32-bit; bucket is ``% 64``.
 
-    Kept apart from the fixture writer's copy on purpose, so tests on real logs check
-    both against what Windows wrote.
+    The fixture writer uses this one too; tests on real logs check it against what
+    Windows wrote.
     """
     value = 0
     for unit in memoryview(name.encode("utf-16-le")).cast("H"):
