@@ -158,8 +158,12 @@ def cmd_scan(args) -> int:
     except RuntimeError as exc:  # e.g. --scheduler without the distributed extra
         print(f"evtxscan: error: {exc}", file=sys.stderr)
         return EXIT_FATAL
-    for s in analysis.ruleset.skipped:
+    skipped = analysis.ruleset.skipped
+    for s in skipped[:10]:
         print(f"evtxscan: warning: rule skipped: {s.source}: {s.reason}", file=sys.stderr)
+    if len(skipped) > 10:
+        print(f"evtxscan: warning: {len(skipped)} rules skipped in all; reasons in "
+              "summary.json and `evtxscan rules PATH`", file=sys.stderr)
     formats = args.format or ["jsonl", "graphml"]
     if "jsonl" not in formats:
         formats = ["jsonl"] + formats
