@@ -10,7 +10,9 @@ reports them and goes on.
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +30,24 @@ def _is_evtx_name(name: str) -> bool:
     return name.lower().endswith(".evtx")
 
 
+def _not_a_file(path: str) -> str:
+    """Why ``path`` (an .evtx name that is not a regular file) cannot be read, in words.
+
+    Never opens it: a FIFO named ``Security.evtx`` would block the scan forever.
+    """
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "symlink loop"
+        if os.path.islink(path):
+            return f"broken symlink (points to {os.readlink(path)})"
+        return f"cannot stat: {exc.strerror or exc}"
+    kind = ("a FIFO" if stat.S_ISFIFO(st.st_mode) else "a socket" if stat.S_ISSOCK(st.st_mode)
+            else "a device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode) else "special")
+    return f"not a regular file ({kind}): not opened"
+
+
 def discover(paths: list[str]) -> list[Found]:
     """Every ``.evtx`` under ``paths`` (recursively, sorted, each real file once)."""
     out: list[Found] = []
@@ -39,9 +59,6 @@ def discover(paths: list[str]) -> list[Found]:
         if not os.path.lexists(root):
             out.append(Found(str(rp), str(root), "does not exist"))
             continue
-        if not rp.exists():
-            out.append(Found(str(rp), str(root), "broken symlink"))
-            continue
         if rp.is_file():
             real = os.path.realpath(root)
             if real not in seen:
@@ -49,19 +66,23 @@ def discover(paths: list[str]) -> list[Found]:
                 out.append(Found(str(rp.resolve()), rp.name))
             continue
         if not rp.is_dir():
-            out.append(Found(str(rp), str(root), "not a regular file or directory"))
+            out.append(Found(os.path.abspath(root), str(root), _not_a_file(root)))
             continue
         found_here = 0
-        for f in _walk(rp, out):
+
+        def shown(path: str) -> str:
+            rel = os.path.relpath(path, rp)
+            return (f"{label}/{rel}" if several else rel).replace(os.sep, "/")
+        problems: list[Found] = []
+        for f in _walk(rp, problems):
             real = os.path.realpath(f)
             if real in seen:
                 continue
             seen.add(real)
-            rel = os.path.relpath(f, rp)
-            display = f"{label}/{rel}" if several else rel
-            out.append(Found(os.path.abspath(f), display.replace(os.sep, "/")))
+            out.append(Found(os.path.abspath(f), shown(f)))
             found_here += 1
-        if found_here == 0:
+        out += [Found(os.path.abspath(p.path), shown(p.path), p.problem) for p in problems]
+        if found_here == 0 and not problems:
             out.append(Found(str(rp.resolve()), str(root), "no .evtx files found in directory"))
     return out
 
@@ -75,8 +96,12 @@ def _walk(root: Path, problems: list[Found]) -> list[str]:
         d = stack.pop()
         real = os.path.realpath(d)
         if real in visited:
-            if os.path.islink(d):
-                problems.append(Found(d, d, "symlink loop (directory already visited)"))
+            # a link back to a folder above it loops; a second way into a folder already
+            # read is only skipped
+            if os.path.islink(d) and (real == os.path.realpath(os.path.dirname(d)) or
+                                      os.path.realpath(os.path.dirname(d)).startswith(real + os.sep)):
+                problems.append(Found(d, d, f"symlink loop (points back to {os.readlink(d)}): "
+                                            f"not followed"))
             continue
         visited.add(real)
         try:
@@ -91,8 +116,8 @@ def _walk(root: Path, problems: list[Found]) -> list[str]:
                 elif _is_evtx_name(e.name):
                     if e.is_file():
                         files.append(e.path)
-                    elif os.path.islink(e.path):
-                        problems.append(Found(e.path, e.path, "broken symlink"))
-            except OSError as exc:
-                problems.append(Found(e.path, e.path, f"cannot stat: {exc.strerror or exc}"))
+                    else:
+                        problems.append(Found(e.path, e.path, _not_a_file(e.path)))
+            except OSError:
+                problems.append(Found(e.path, e.path, _not_a_file(e.path)))
     return sorted(files)
