@@ -22,12 +22,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import networkx as nx
-
 from .normalize import ProcEvent, Source, basename, parent_fields, synth_entity_id, to_ecs
 
 #: A Sysmon 1 and a 4688 of the same process are written within this many microseconds.
 SAME_PROCESS_WINDOW_US = 2_000_000
+#: Keys ``parent_fields`` can give: pid, entity_id, executable, name, command_line, args,
+#: args_count.
+_PARENT_FIELDS = 7
 
 
 def ts_us(ts: str) -> int:
@@ -88,13 +89,33 @@ class ProcessGraph:
 
     Build once with ``ProcessGraph.build(events)``; afterwards it is read-only and
     offers the queries the rules, triage, reports and TUI need.
+
+    Nodes and edges live in ``procs`` (``Process.parent``) and a child index; the
+    networkx view ``g`` is built on first use only, because a scan never needs it and
+    networkx costs about 400 bytes per node (half a million processes on 50 hosts).
     """
 
     def __init__(self) -> None:
-        self.g = nx.DiGraph()
         self.procs: list[Process] = []
         self._by_entity: dict[tuple[str, str], int] = {}
         self._by_host: dict[str, list[int]] = defaultdict(list)
+        self._children: dict[int, list[int]] = {}
+        self._g = None
+        # build-time only: start/end in integer microseconds, so ISO strings are parsed once
+        self._start_us: list[int] = []
+        self._end_us: dict[int, int] = {}
+        self._sysmon_by_pid: dict[tuple[str, int | None], list[int]] = defaultdict(list)
+
+    @property
+    def g(self):
+        """The graph as a networkx ``DiGraph`` (nodes are ``Process.node``), built lazily."""
+        if self._g is None:
+            import networkx as nx
+            g = nx.DiGraph()
+            g.add_nodes_from(range(len(self.procs)))
+            g.add_edges_from((p.parent, p.node) for p in self.procs if p.parent is not None)
+            self._g = g
+        return self._g
 
     # ------------------------------------------------------------------ building
     @classmethod
@@ -111,35 +132,42 @@ class ProcessGraph:
         by_pid: dict[tuple[str, int | None], list[int]] = defaultdict(list)
         for ev in starts:
             self._add_start(ev, by_pid)
+        del starts
         # lifetime index: (host, pid) -> nodes sorted by start time
+        procs, start_us = self.procs, self._start_us
         index: dict[tuple[str, int | None], tuple[list[int], list[int]]] = {}
         for key, nodes in by_pid.items():
-            nodes.sort(key=lambda n: (self.procs[n].start_time or "", n))
-            index[key] = ([ts_us(self.procs[n].start_time or "") for n in nodes], nodes)
+            if len(nodes) > 1:
+                nodes.sort(key=lambda n: (procs[n].start_time or "", n))
+            index[key] = ([start_us[n] for n in nodes], nodes)
+        del by_pid
         self._apply_ends(ends, index)
+        del ends
         real = len(self.procs)
         for n in range(real):
             self._resolve_parent(n, index)
         for host, nodes in self._by_host.items():
-            nodes.sort(key=lambda n: (self.procs[n].start_time or "", n))
+            nodes.sort(key=lambda n: (procs[n].start_time or "", n))
+        self._start_us, self._end_us, self._sysmon_by_pid = [], {}, defaultdict(list)
         return self
 
-    def _new(self, proc: Process) -> int:
+    def _new(self, proc: Process, start_us: int = 0) -> int:
         self.procs.append(proc)
-        self.g.add_node(proc.node)
+        self._start_us.append(start_us)
         self._by_entity[(proc.host, proc.entity_id)] = proc.node
         self._by_host[proc.host].append(proc.node)
         return proc.node
 
     def _add_start(self, ev: ProcEvent, by_pid: dict) -> None:
         host = ev.host
+        t = ts_us(ev.timestamp)
         if ev.is_sysmon and ev.entity_id:
             n = self._by_entity.get((host, ev.entity_id))
             if n is not None:  # the same record from another copy of the log
                 self.procs[n].starts.append(ev)
                 return
         else:
-            n = self._same_process(ev, by_pid)
+            n = self._same_process(ev, t)
             if n is not None:
                 self.procs[n].starts.append(ev)
                 self.procs[n].starts.sort(key=lambda e: (not e.is_sysmon,))
@@ -152,19 +180,22 @@ class ProcessGraph:
         ev.entity_id = eid
         n = self._new(Process(node=len(self.procs), host=host, pid=ev.pid,
                               executable=ev.executable, entity_id=eid,
-                              start_time=ev.timestamp, starts=[ev]))
+                              start_time=ev.timestamp, starts=[ev]), t)
         by_pid[(host, ev.pid)].append(n)
+        if ev.is_sysmon:
+            self._sysmon_by_pid[(host, ev.pid)].append(n)
 
-    def _same_process(self, ev: ProcEvent, by_pid: dict) -> int | None:
+    def _same_process(self, ev: ProcEvent, t: int) -> int | None:
         """A Sysmon-logged process with the same host, PID and image, started within
         ``SAME_PROCESS_WINDOW_US`` of this Security record: the same process."""
-        t = ts_us(ev.timestamp)
+        nodes = self._sysmon_by_pid.get((ev.host, ev.pid))
+        if not nodes:
+            return None
         exe = ev.executable.lower()
-        for n in by_pid.get((ev.host, ev.pid), ()):
+        start_us = self._start_us
+        for n in nodes:
             p = self.procs[n]
-            if (p.primary is not None and p.primary.is_sysmon
-                    and p.executable.lower() == exe
-                    and abs(ts_us(p.start_time or "") - t) <= SAME_PROCESS_WINDOW_US):
+            if p.executable.lower() == exe and abs(start_us[n] - t) <= SAME_PROCESS_WINDOW_US:
                 ev.entity_id = p.entity_id
                 return n
         return None
@@ -179,12 +210,13 @@ class ProcessGraph:
         times, nodes = entry
         i = bisect.bisect_right(times, t)
         out = []
+        end_us = self._end_us
         for j in range(i - 1, -1, -1):
             n = nodes[j]
             if n == exclude:
                 continue
-            p = self.procs[n]
-            if p.end_time is not None and ts_us(p.end_time) < t:
+            end = end_us.get(n)
+            if end is not None and end < t:
                 continue
             out.append(n)
         return out
@@ -207,6 +239,7 @@ class ProcessGraph:
             p = self.procs[n]
             if p.end_time is None or ev.timestamp < p.end_time:
                 p.end_time = ev.timestamp
+                self._end_us[n] = ts_us(ev.timestamp)
             p.ends.append(ev.source)
 
     def _resolve_parent(self, n: int, index: dict) -> None:
@@ -220,7 +253,7 @@ class ProcessGraph:
             if par is not None and par != n:
                 return self._link(par, n, "guid")
         # by creator PID whose lifetime covers the child's start
-        cands = self._holder(index, host, ev.parent_pid, ts_us(p.start_time or ""), exclude=n)
+        cands = self._holder(index, host, ev.parent_pid, self._start_us[n], exclude=n)
         pname = (ev.parent_executable or "").lower()
         if pname:
             cands = [c for c in cands if self.procs[c].executable.lower() == pname
@@ -246,7 +279,11 @@ class ProcessGraph:
         self._link(par, n, "name-only" if ev.parent_executable else "placeholder")
 
     def _link(self, parent: int, child: int, how: str) -> None:
-        self.g.add_edge(parent, child)
+        kids = self._children.get(parent)
+        if kids is None:
+            self._children[parent] = [child]
+        else:
+            kids.append(child)  # each child is linked once (_resolve_parent runs once per node)
         c = self.procs[child]
         c.parent, c.parent_how = parent, how
 
@@ -280,9 +317,12 @@ class ProcessGraph:
         return out
 
     def children(self, node: int) -> list[Process]:
-        kids = [self.procs[c] for c in self.g.successors(node)]
+        kids = [self.procs[c] for c in self._children.get(node, ())]
         kids.sort(key=lambda p: (p.start_time or "", p.node))
         return kids
+
+    def has_children(self, node: int) -> bool:
+        return bool(self._children.get(node))
 
     def descendants(self, node: int) -> list[tuple[int, Process]]:
         """The subtree below ``node`` in pre-order, children by start time, with depth."""
@@ -328,7 +368,7 @@ class ProcessGraph:
         par = self.parent(node)
         rec = parent_fields(ev.parent_pid, ev.parent_executable, ev.parent_command_line,
                             ev.parent_entity_id) if ev else {}
-        if par is not None:
+        if par is not None and len(rec) < _PARENT_FIELDS:  # else the graph adds nothing
             graph = parent_fields(par.pid, par.executable or None, par.cmdline(),
                                   par.entity_id)
             for k, v in graph.items():
@@ -355,18 +395,64 @@ class ProcessGraph:
 
         XML 1.0 cannot hold control characters, so evidence strings are written with them
         escaped (``\\x1b``); JSON outputs keep the exact text.
+
+        Written as a stream, node by node, in exactly the bytes networkx's
+        ``write_graphml`` (lxml) gives for the same graph, without building a second
+        graph with every attribute in memory first.
         """
-        from .textsafe import printable
-        out = nx.DiGraph()
-        for p in self.procs:
-            out.add_node(p.node, host=printable(p.host), pid=p.pid if p.pid is not None else -1,
-                         name=printable(p.name), executable=printable(p.executable),
-                         entity_id=p.entity_id, start=p.start_time or "",
-                         end=p.end_time or "", placeholder=p.placeholder,
-                         command_line=printable(p.cmdline()),
-                         sources=printable(";".join(f"{s.file}#{s.record_id}"
-                                                    for s in p.sources)))
-        for p in self.procs:
-            if p.parent is not None:
-                out.add_edge(p.parent, p.node, how=p.parent_how or "")
-        nx.write_graphml(out, path)
+        with open(path, "w", encoding="utf-8", newline="\n") as f:
+            f.write(_GRAPHML_HEAD)
+            if any(p.parent is not None for p in self.procs):
+                f.write(_GRAPHML_EDGE_KEY)
+            if self.procs:
+                f.write(_GRAPHML_NODE_KEYS)
+            f.write('<graph edgedefault="directed">')
+            write = f.write
+            for p in self.procs:
+                write(_graphml_node(p))
+            for parent in sorted(self._children):
+                for child in sorted(self._children[parent]):
+                    write(f'<edge source="{parent}" target="{child}">\n'
+                          f'  <data key="d10">{_xml_text(self.procs[child].parent_how or "")}'
+                          f'</data>\n</edge>\n')
+            f.write("</graph></graphml>")
+
+
+_GRAPHML_HEAD = (
+    "<?xml version='1.0' encoding='utf-8'?>\n"
+    '<graphml xmlns="http://graphml.graphdrawing.org/xmlns" '
+    'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+    'xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns '
+    'http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">')
+_GRAPHML_EDGE_KEY = '<key id="d10" for="edge" attr.name="how" attr.type="string"/>\n'
+#: networkx numbers keys in first-seen order and writes them newest first
+_GRAPHML_NODE_KEYS = "".join(
+    f'<key id="d{i}" for="node" attr.name="{name}" attr.type="{kind}"/>\n'
+    for i, (name, kind) in reversed(list(enumerate((
+        ("host", "string"), ("pid", "long"), ("name", "string"), ("executable", "string"),
+        ("entity_id", "string"), ("start", "string"), ("end", "string"),
+        ("placeholder", "boolean"), ("command_line", "string"), ("sources", "string"))))))
+
+
+def _xml_text(text: str) -> str:
+    """Escape element text as lxml does (``printable`` already removed control chars)."""
+    if "&" in text or "<" in text or ">" in text:
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text
+
+
+def _graphml_node(p: Process) -> str:
+    from .textsafe import printable
+    sources = ";".join(f"{s.file}#{s.record_id}" for s in p.sources)
+    return (f'<node id="{p.node}">\n'
+            f'  <data key="d0">{_xml_text(printable(p.host))}</data>\n'
+            f'  <data key="d1">{p.pid if p.pid is not None else -1}</data>\n'
+            f'  <data key="d2">{_xml_text(printable(p.name))}</data>\n'
+            f'  <data key="d3">{_xml_text(printable(p.executable))}</data>\n'
+            f'  <data key="d4">{_xml_text(p.entity_id)}</data>\n'
+            f'  <data key="d5">{_xml_text(p.start_time or "")}</data>\n'
+            f'  <data key="d6">{_xml_text(p.end_time or "")}</data>\n'
+            f'  <data key="d7">{p.placeholder}</data>\n'
+            f'  <data key="d8">{_xml_text(printable(p.cmdline()))}</data>\n'
+            f'  <data key="d9">{_xml_text(printable(sources))}</data>\n'
+            f'</node>\n')
