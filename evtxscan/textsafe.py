@@ -10,14 +10,19 @@ from __future__ import annotations
 
 import re
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069"
-                      r"\ud800-\udfff]")
+#: C0/C1 controls (ESC, CSI 0x9b, BEL, CR...), line/paragraph separators, bidi embeddings,
+#: overrides and isolates (which reorder what follows), lone surrogates, and invisible
+#: format characters (zero-width space/joiners, LRM/RLM/ALM, word joiner, BOM, Unicode
+#: tags) that make ``cmd.exe`` and ``c\u200bmd.exe`` look alike.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u180e\u200b-\u200f\u2028\u2029"
+                      r"\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ufff9-\ufffb"
+                      r"\ud800-\udfff\U000e0000-\U000e007f]")
 
 
 def _escape(m: re.Match[str]) -> str:
     c = m.group(0)
     o = ord(c)
-    return f"\\x{o:02x}" if o <= 0xFF else f"\\u{o:04x}"
+    return f"\\x{o:02x}" if o <= 0xFF else f"\\u{o:04x}" if o <= 0xFFFF else f"\\U{o:08x}"
 
 
 def printable(text: str | None, *, keep_newlines: bool = False) -> str:
