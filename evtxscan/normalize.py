@@ -12,6 +12,8 @@ Two traps this module exists to avoid:
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import re
 import sys
 import uuid
@@ -22,7 +24,15 @@ from .records import SECURITY_PROVIDER, SYSMON_PROVIDER, RawRecord
 from .winargs import split_command_line
 
 _ENTITY_NS = uuid.UUID("5a4b1b1e-7e37-4c55-9f39-4d2a8f9e0b11")
+_ENTITY_NS_BYTES = _ENTITY_NS.bytes
 _intern = sys.intern
+
+
+def _istr(text: str | None) -> str | None:
+    """Interned non-empty text, else None.  A host's user names, logon ids, command lines
+    and process GUIDs repeat across hundreds of thousands of events (a parent's command
+    line and GUID are also every child's ``parent_*``): one copy each."""
+    return _intern(text) if text else None
 
 INTEGRITY_BY_SID = {
     "S-1-16-0": "untrusted",
@@ -149,8 +159,16 @@ def norm_logon(text: str | None) -> str | None:
 
 
 def synth_entity_id(host: str, pid: int | None, timestamp: str) -> str:
-    """A stable GUID-shaped id for a 4688 process: same host, PID and start -> same id."""
-    return "{" + str(uuid.uuid5(_ENTITY_NS, f"{host.lower()}|{pid}|{timestamp}")) + "}"
+    """A stable GUID-shaped id for a 4688 process: same host, PID and start -> same id.
+
+    ``uuid.uuid5(_ENTITY_NS, name)`` in braces, computed without the UUID object (one
+    per 4688 record)."""
+    b = bytearray(hashlib.sha1(_ENTITY_NS_BYTES + f"{host.lower()}|{pid}|{timestamp}"
+                               .encode("utf-8")).digest()[:16])
+    b[6] = (b[6] & 0x0F) | 0x50  # version 5
+    b[8] = (b[8] & 0x3F) | 0x80  # RFC 4122 variant
+    h = b.hex()
+    return f"{{{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}}}"
 
 
 def _split_user(text: str | None) -> tuple[str | None, str | None]:
@@ -162,10 +180,22 @@ def _split_user(text: str | None) -> tuple[str | None, str | None]:
     return text, None
 
 
+_UTCTIME = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2}) ([0-9]{2}):([0-9]{2}):([0-9]{2})"
+                      r"\.([0-9]{1,6})")
+
+
 def _sysmon_time(raw: RawRecord) -> str:
     """Sysmon's UtcTime (when the process started), else the record's TimeCreated."""
     t = raw.data.get("UtcTime", "")
     if t:
+        m = _UTCTIME.fullmatch(t.strip())
+        if m and m.group(1) >= "1000":  # the usual form: reformat the text (strptime is slow)
+            y, mo, d, hh, mm, ss, frac = m.groups()
+            try:
+                datetime(int(y), int(mo), int(d), int(hh), int(mm), int(ss))
+            except ValueError:
+                return raw.time_created
+            return f"{y}-{mo}-{d}T{hh}:{mm}:{ss}.{frac.ljust(6, '0')}Z"
         try:
             dt = datetime.strptime(t.strip(), "%Y-%m-%d %H:%M:%S.%f")
             return dt.replace(tzinfo=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -176,6 +206,32 @@ def _sysmon_time(raw: RawRecord) -> str:
 
 _HASH_KEYS = {"SHA1": "sha1", "MD5": "md5", "SHA256": "sha256", "IMPHASH": "imphash",
               "SHA384": "sha384", "SHA512": "sha512"}
+_SHARED = 4096  # distinct images/tokens remembered by the shared-value caches below
+
+
+@functools.lru_cache(maxsize=1 << 13)
+def split_args(cmdline: str) -> tuple[str, ...]:
+    """``split_command_line``, remembered: the same command lines recur all day long."""
+    return tuple(split_command_line(cmdline))
+
+
+@functools.lru_cache(maxsize=_SHARED)
+def _hashes_and_imphash(text: str | None, hash_type: str | None
+                        ) -> tuple[dict[str, str] | None, str | None]:
+    """``parse_hashes`` minus the imphash (which ECS puts under ``pe``), shared between the
+    events of one image.  Callers never modify the dict."""
+    hashes = parse_hashes(text, hash_type)
+    if hashes and "imphash" in hashes:
+        hashes = dict(hashes)
+        imphash = hashes.pop("imphash")
+        return hashes or None, imphash
+    return hashes or None, None
+
+
+@functools.lru_cache(maxsize=_SHARED)
+def _shared_dict(items: tuple) -> dict:
+    """One read-only dict per distinct content (PE info, token details of an image)."""
+    return {k: (_shared_dict(v) if type(v) is tuple else v) for k, v in items}
 
 
 def parse_hashes(text: str | None, hash_type: str | None = None) -> dict[str, str] | None:
@@ -219,7 +275,7 @@ def normalize(raw: RawRecord, source: Source) -> ProcEvent | ActivityEvent | Non
                 provider=SYSMON_PROVIDER, version=raw.version,
                 pid=parse_pid(d.get("ProcessId"), hex_text=False),
                 executable=_intern(d.get("Image", "")),
-                entity_id=norm_guid(d.get("ProcessGuid")),
+                entity_id=_istr(norm_guid(d.get("ProcessGuid"))),
             )
         return _sysmon_activity(raw, host, source)
     if raw.provider == SECURITY_PROVIDER:
@@ -231,7 +287,7 @@ def normalize(raw: RawRecord, source: Source) -> ProcEvent | ActivityEvent | Non
                 provider=SECURITY_PROVIDER, version=raw.version,
                 pid=parse_pid(d.get("ProcessId"), hex_text=True),
                 executable=_intern(d.get("ProcessName", "")),
-                logon_id=norm_logon(d.get("SubjectLogonId")),
+                logon_id=_istr(norm_logon(d.get("SubjectLogonId"))),
             )
     return None
 
@@ -239,68 +295,69 @@ def normalize(raw: RawRecord, source: Source) -> ProcEvent | ActivityEvent | Non
 def _sysmon_start(raw: RawRecord, host: str, source: Source) -> ProcEvent:
     d = raw.data
     user_name, user_domain = _split_user(_opt(d, "User"))
-    extra: dict[str, object] = {}
-    pe = {k_ecs: d[k] for k, k_ecs in (("OriginalFileName", "original_file_name"),
-                                       ("Description", "description"),
-                                       ("Product", "product"), ("Company", "company"),
-                                       ("FileVersion", "file_version")) if d.get(k)}
-    hashes = parse_hashes(_opt(d, "Hashes") or _opt(d, "Hash"), _opt(d, "HashType"))
-    if hashes and "imphash" in hashes:
-        pe["imphash"] = hashes.pop("imphash")
+    extra: list[tuple[str, object]] = []
+    pe = [(k_ecs, d[k]) for k, k_ecs in (("OriginalFileName", "original_file_name"),
+                                         ("Description", "description"),
+                                         ("Product", "product"), ("Company", "company"),
+                                         ("FileVersion", "file_version")) if d.get(k)]
+    hashes, imphash = _hashes_and_imphash(_opt(d, "Hashes") or _opt(d, "Hash"),
+                                          _opt(d, "HashType"))
+    if imphash:
+        pe.append(("imphash", imphash))
     if pe:
-        extra["pe"] = pe
+        extra.append(("pe", tuple(pe)))
     if d.get("TerminalSessionId"):
-        extra["session_id"] = d["TerminalSessionId"]
+        extra.append(("session_id", d["TerminalSessionId"]))
     if d.get("ParentUser"):
-        extra["parent_user"] = d["ParentUser"]
+        extra.append(("parent_user", d["ParentUser"]))
     if d.get("LogonGuid"):
-        extra["logon_guid"] = norm_guid(d["LogonGuid"])
+        extra.append(("logon_guid", norm_guid(d["LogonGuid"])))
     return ProcEvent(
         kind="start", host=host, timestamp=_sysmon_time(raw), source=source,
         provider=SYSMON_PROVIDER, version=raw.version,
         pid=parse_pid(d.get("ProcessId"), hex_text=False),
         executable=_intern(d.get("Image", "")),
-        command_line=_opt(d, "CommandLine"),
-        entity_id=norm_guid(d.get("ProcessGuid")),
+        command_line=_istr(d.get("CommandLine")),
+        entity_id=_istr(norm_guid(d.get("ProcessGuid"))),
         parent_pid=parse_pid(d.get("ParentProcessId"), hex_text=False),
         parent_executable=_intern(d["ParentImage"]) if d.get("ParentImage") else None,
-        parent_command_line=_opt(d, "ParentCommandLine"),
-        parent_entity_id=norm_guid(d.get("ParentProcessGuid")),
-        user_name=user_name, user_domain=user_domain,
-        user_id=raw.user_sid or None,
-        logon_id=norm_logon(d.get("LogonId")),
-        working_directory=_opt(d, "CurrentDirectory"),
-        integrity=(d.get("IntegrityLevel") or "").lower() or None,
-        hashes=hashes or None,
-        extra=extra or None,
+        parent_command_line=_istr(d.get("ParentCommandLine")),
+        parent_entity_id=_istr(norm_guid(d.get("ParentProcessGuid"))),
+        user_name=_istr(user_name), user_domain=_istr(user_domain),
+        user_id=_istr(raw.user_sid),
+        logon_id=_istr(norm_logon(d.get("LogonId"))),
+        working_directory=_istr(d.get("CurrentDirectory")),
+        integrity=_istr((d.get("IntegrityLevel") or "").lower()),
+        hashes=hashes,
+        extra=_shared_dict(tuple(extra)) if extra else None,
     )
 
 
 def _security_start(raw: RawRecord, host: str, source: Source) -> ProcEvent:
     d = raw.data
-    extra: dict[str, object] = {}
+    extra: list[tuple[str, object]] = []
     elev = ELEVATION_TYPES.get(d.get("TokenElevationType", ""))
     if elev:
-        extra["elevation_type"] = elev
+        extra.append(("elevation_type", elev))
     tsid = d.get("TargetUserSid")
     if tsid and tsid != "S-1-0-0":
-        extra["effective_user"] = {"id": tsid, "name": d.get("TargetUserName") or None,
-                                   "domain": d.get("TargetDomainName") or None}
+        extra.append(("effective_user", (("id", tsid), ("name", d.get("TargetUserName") or None),
+                                         ("domain", d.get("TargetDomainName") or None))))
     if d.get("TargetLogonId") and d.get("TargetLogonId") != "0x0":
-        extra["target_logon_id"] = norm_logon(d["TargetLogonId"])
+        extra.append(("target_logon_id", norm_logon(d["TargetLogonId"])))
     return ProcEvent(
         kind="start", host=host, timestamp=raw.time_created, source=source,
         provider=SECURITY_PROVIDER, version=raw.version,
         pid=parse_pid(d.get("NewProcessId"), hex_text=True),
         executable=_intern(d.get("NewProcessName", "")),
-        command_line=_opt(d, "CommandLine"),
+        command_line=_istr(d.get("CommandLine")),
         parent_pid=parse_pid(d.get("ProcessId"), hex_text=True),
         parent_executable=_intern(d["ParentProcessName"]) if d.get("ParentProcessName") else None,
-        user_name=_opt(d, "SubjectUserName"), user_domain=_opt(d, "SubjectDomainName"),
-        user_id=_opt(d, "SubjectUserSid"),
-        logon_id=norm_logon(d.get("SubjectLogonId")),
+        user_name=_istr(d.get("SubjectUserName")), user_domain=_istr(d.get("SubjectDomainName")),
+        user_id=_istr(d.get("SubjectUserSid")),
+        logon_id=_istr(norm_logon(d.get("SubjectLogonId"))),
         integrity=INTEGRITY_BY_SID.get(d.get("MandatoryLabel", "")),
-        extra=extra or None,
+        extra=_shared_dict(tuple(extra)) if extra else None,
     )
 
 
@@ -333,7 +390,7 @@ def _sysmon_activity(raw: RawRecord, host: str, source: Source) -> ActivityEvent
         return None
     return ActivityEvent(
         host=host, timestamp=_sysmon_time(raw), event_id=eid,
-        entity_id=norm_guid(d.get("ProcessGuid")),
+        entity_id=_istr(norm_guid(d.get("ProcessGuid"))),
         pid=parse_pid(d.get("ProcessId"), hex_text=False),
         executable=_intern(d.get("Image", "")), summary=summary, source=source,
         details={k: d[k] for k in keys if d.get(k)},
@@ -354,9 +411,9 @@ def process_fields(ev: ProcEvent) -> dict:
     _put(p, "name", ev.name)
     if ev.command_line is not None:
         p["command_line"] = ev.command_line
-        args = split_command_line(ev.command_line)
+        args = split_args(ev.command_line)
         if args:
-            p["args"] = args
+            p["args"] = list(args)
             p["args_count"] = len(args)
     _put(p, "working_directory", ev.working_directory)
     if ev.hashes:
@@ -381,9 +438,9 @@ def parent_fields(pid: int | None, executable: str | None, command_line: str | N
     _put(p, "name", basename(executable) or None)
     _put(p, "command_line", command_line)
     if command_line:
-        args = split_command_line(command_line)
+        args = split_args(command_line)
         if args:
-            p["args"] = args
+            p["args"] = list(args)
             p["args_count"] = len(args)
     return p
 
