@@ -690,7 +690,9 @@ class Repair:
 
 
 def _frame_at(chunk: bytes | bytearray | memoryview, pos: int, end: int) -> RecordFrame | None:
-    """A record as both parsers accept it: magic, a size that fits (the size copy is not checked)."""
+    """A record as pyevtx-rs accepts it: magic and a size within the chunk (neither the
+    size copy nor the free space offset is checked: a record that starts before the free
+    space offset is read whole)."""
     if pos + RECORD_HEADER_SIZE > end:
         return None
     magic, size, record_id, written = struct.unpack_from("<4sIQQ", chunk, pos)
@@ -783,6 +785,14 @@ def _assess_chunk(info: ChunkInfo, data: bytes, claimed: bool,
         findings.append(Finding(f"{where}: records checksum mismatch (stored {header.data_checksum:#010x}, "
                                 f"computed {chunk_data_crc(data, free):#010x}): a copy taken while the "
                                 f"log was written, or bytes changed since", at, info.index))
+    last_at = header.last_record_offset
+    if CHUNK_HEADER_SIZE <= last_at < CHUNK_SIZE and free <= last_at:
+        whole = _frame_at(data, last_at, CHUNK_SIZE)
+        if whole is not None:
+            findings.append(Finding(f"{where}: free space offset {free:#x} is before the last record "
+                                    f"(at chunk offset {last_at:#x}); records read up to its end",
+                                    at, info.index))
+            free = last_at + whole.size
     ids = _sane_ids(header)
     frames, holes, stopped = _walk_all(data, free, ids)
     patched = bytearray(data)
@@ -822,6 +832,10 @@ def _assess_chunk(info: ChunkInfo, data: bytes, claimed: bool,
                                 f"{stop - start} bytes up to record {nxt.record_id} hold no readable "
                                 f"record; {lost} record{'s' if lost != 1 else ''} lost there",
                                 at + start, info.index, lost))
+    if stopped >= free and stopped != header.free_space_offset:
+        # the free space offset was outside the chunk, before the last record, or inside a
+        # record that runs past it: show the parsers where the records really end
+        struct.pack_into("<I", patched, 48, stopped)
     if stopped < free:
         rest = bytes(data[stopped:free])
         last = frames[-1] if frames else None
@@ -860,8 +874,9 @@ def _walk_all(data: bytes | bytearray | memoryview, free: int,
     frames: list[RecordFrame] = []
     holes: list[tuple[int, int]] = []
     pos = CHUNK_HEADER_SIZE
-    while pos + RECORD_HEADER_SIZE <= free:
-        frame = _frame_at(data, pos, free)
+    end = len(data)
+    while pos < free and pos + RECORD_HEADER_SIZE <= end:
+        frame = _frame_at(data, pos, end)
         nxt = None
         if frame is not None and struct.unpack_from("<I", data, pos + frame.size - 4)[0] != frame.size:
             # no size copy where the size says: a partly written record, or a wrong size

@@ -103,11 +103,13 @@ def _scan(task: FileTask, result: FileResult) -> None:
     read = _reader(task.backend)
     source_args = (task.display, report.sha256, task.backend)
     since = len(report.errors)
-    if whole and not repair.needs_view and layout.truncated_tail is None:
+    if stop <= start:
+        pass  # not one whole chunk: nothing for a parser (a cut chunk is recovered below)
+    elif whole and not repair.needs_view and layout.truncated_tail is None:
         with open(task.path, "rb") as fh:
             records = read(fh if task.backend == "evtx" else task.path, report)
             _collect(records, result, source_args)
-    elif stop > start:
+    else:
         # the parsers see the file as ``assess`` repaired it (never the cut tail: that is
         # recovered below), so they meet only damage inside records, which they count
         view = evtxfile.ChunkRangeView(task.path, start, stop, patches=repair.patches,
