@@ -80,7 +80,7 @@ def event_data(ev: dict) -> dict[str, str]:
                 else:
                     out[f"Data{i}"] = json_text(item)
             continue
-        out[k] = json_text(v)
+        out[k] = v if type(v) is str else json_text(v)  # most values are text already
     return out
 
 

@@ -19,11 +19,18 @@ import evtx
 from ..records import FileReport, RawRecord, is_wanted
 from .common import from_json, iso_micro
 
+try:  # optional: parses the wanted records' JSON 2-3x faster than json
+    from orjson import loads as _fast_loads
+except ImportError:  # pragma: no cover - depends on the environment
+    _fast_loads = json.loads
+
 #: EventID is a bare number, text ("4688", WEC-forwarded logs), or wrapped with a
 #: Qualifiers attribute (classic providers): {"#attributes":{"Qualifiers":16384},"#text":7036}
 _EVENT_ID = re.compile(
     r'"EventID":(?:"?(\d+)"?|\{(?:"#attributes":\{[^{}]*\},)?"#text":"?(\d+)"?)')
 _PROVIDER = re.compile(r'"Provider":\{"#attributes":\{(?:[^{}]*?)"Name":"((?:[^"\\]|\\.)*)"')
+_PROVIDER_AT = '"Provider":{"#attributes":{'
+_NAME_FIRST = '"Name":"'
 _CHUNK_NO = re.compile(r"chunk number (\d+)")
 _RECORD_NO = re.compile(r"record number (\d+)")
 
@@ -57,14 +64,13 @@ def read_records(source: str | BinaryIO, report: FileReport, *, threads: int = 1
         data = rec["data"]
         m = _EVENT_ID.search(data)
         event_id = int(m.group(1) or m.group(2)) if m else None
-        pm = _PROVIDER.search(data)
-        provider = pm.group(1) if pm else None
+        provider = _provider(data)
         stats.add(rec["event_record_id"], iso_micro(rec.get("timestamp") or ""), event_id,
                   provider)
         if event_id is None or provider is None or not is_wanted(provider, event_id):
             continue
         try:
-            raw = from_json(json.loads(data), rec["event_record_id"], recovered)
+            raw = from_json(_loads(data), rec["event_record_id"], recovered)
         except (ValueError, KeyError, TypeError) as exc:
             report.skipped += 1
             report.error(f"record {rec['event_record_id']}: unreadable JSON ({exc})",
@@ -72,3 +78,27 @@ def read_records(source: str | BinaryIO, report: FileReport, *, threads: int = 1
             continue
         stats.add_identity(raw.channel, raw.computer)
         yield raw
+
+
+def _provider(data: str) -> str | None:
+    """``_PROVIDER.search(data).group(1)``, found with two ``str.find`` in the usual case
+    (pyevtx-rs writes the Name attribute first): this runs for every record."""
+    i = data.find(_PROVIDER_AT)
+    if i >= 0:
+        i += len(_PROVIDER_AT)
+        if data.startswith(_NAME_FIRST, i):
+            i += len(_NAME_FIRST)
+            j = data.find('"', i)
+            if j > i and data[j - 1] != "\\":
+                return data[i:j]
+    pm = _PROVIDER.search(data)
+    return pm.group(1) if pm else None
+
+
+def _loads(data: str):
+    """``json.loads``, through orjson when installed; json decides what orjson refuses
+    (lone surrogates, integers beyond 64 bits), so the result is always json's."""
+    try:
+        return _fast_loads(data)
+    except ValueError:
+        return json.loads(data)
