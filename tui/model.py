@@ -70,7 +70,7 @@ class View:
         kids = self._children.get(node)
         if kids is not None:
             return bool(kids)
-        return self.graph.g.out_degree(node) > 0
+        return self.graph.has_children(node)
 
     def roots(self, host: str) -> list:
         r = self._roots.get(host)

@@ -4,6 +4,8 @@ the app, which owns the analysis and the case file."""
 
 from __future__ import annotations
 
+import time
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -23,6 +25,8 @@ from .widgets import (AlertTable, ChecklistList, ChecklistPane, DetailPane, Loca
 
 #: Seconds the tree cursor must rest on an alerted process before the guide follows it.
 FOLLOW_DELAY = 0.15
+#: Moves closer together than this (a held key) redraw the detail once the cursor rests.
+DETAIL_GAP = 0.06
 
 
 # --------------------------------------------------------------------------- loading
@@ -170,6 +174,8 @@ class InvestigateScreen(Localized, Screen):
         self.matches: list = []
         self.match_index = -1
         self._follow = None
+        self._detail_timer = None
+        self._last_detail = 0.0
 
     def compose(self) -> ComposeResult:
         app = self.app
@@ -238,7 +244,17 @@ class InvestigateScreen(Localized, Screen):
     @on(ProcessTree.Moved)
     def _moved(self, event: ProcessTree.Moved) -> None:
         node = event.node
-        self.detail.show(node)
+        # the first move shows its process at once; while keys repeat, the detail is
+        # drawn when the cursor rests, so holding j stays smooth on a 100k-process host
+        now = time.monotonic()
+        if self._detail_timer is not None:
+            self._detail_timer.stop()
+            self._detail_timer = None
+        if now - self._last_detail >= DETAIL_GAP:
+            self.detail.show(node)
+        else:
+            self._detail_timer = self.set_timer(DETAIL_GAP, lambda: self._rest(node))
+        self._last_detail = now
         if node is None:
             return
         alerts = self.app.view.alerts_by_node.get(node)
@@ -248,6 +264,10 @@ class InvestigateScreen(Localized, Screen):
             if self._follow is not None:
                 self._follow.stop()
             self._follow = self.set_timer(FOLLOW_DELAY, lambda: self._follow_alert(node))
+
+    def _rest(self, node: int | None) -> None:
+        self._detail_timer = None
+        self.detail.show(node)
 
     def _follow_alert(self, node: int) -> None:
         self._follow = None

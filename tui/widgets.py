@@ -369,7 +369,9 @@ class TextView(Localized, ScrollView, can_focus=True):
 
     def _wrap(self) -> list[Text]:
         """The text as display lines for the current width (rendered only when seen)."""
-        width = max(1, self.scrollable_content_region.width)
+        width = self.scrollable_content_region.width
+        if width <= 0:   # not laid out yet: wrap when the size is known
+            return []
         if self._lines is None or self._wrapped_at != width:
             lines: list[Text] = []
             for line in self._text.split("\n", allow_blank=True):
