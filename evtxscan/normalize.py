@@ -404,40 +404,65 @@ def _put(d: dict, key: str, value: object) -> None:
 
 def process_fields(ev: ProcEvent) -> dict:
     """The ECS ``process`` object (without parent) of one start event."""
+    # ``_put`` written out: this runs twice per process (rules, processes.jsonl)
     p: dict = {}
-    _put(p, "pid", ev.pid)
-    _put(p, "entity_id", ev.entity_id)
-    _put(p, "executable", ev.executable)
-    _put(p, "name", ev.name)
-    if ev.command_line is not None:
-        p["command_line"] = ev.command_line
-        args = split_args(ev.command_line)
+    v = ev.pid
+    if v is not None:
+        p["pid"] = v
+    if ev.entity_id:
+        p["entity_id"] = ev.entity_id
+    exe = ev.executable
+    if exe:
+        p["executable"] = exe
+        name = _name_of(exe)
+        if name:
+            p["name"] = name
+    cmd = ev.command_line
+    if cmd is not None:
+        p["command_line"] = cmd
+        args = split_args(cmd)
         if args:
             p["args"] = list(args)
             p["args_count"] = len(args)
-    _put(p, "working_directory", ev.working_directory)
+    if ev.working_directory:
+        p["working_directory"] = ev.working_directory
     if ev.hashes:
         p["hash"] = dict(ev.hashes)
-    extra = ev.extra or {}
-    if "pe" in extra:
-        p["pe"] = dict(extra["pe"])  # type: ignore[arg-type]
+    extra = ev.extra
+    if extra:
+        pe = extra.get("pe")
+        if pe is not None:
+            p["pe"] = dict(pe)  # type: ignore[arg-type]
+        elevation = extra.get("elevation_type")
+    else:
+        elevation = None
     token: dict = {}
     _put(token, "integrity_level_name", ev.integrity)
-    _put(token, "elevation_type", extra.get("elevation_type"))
+    _put(token, "elevation_type", elevation)
     if token:
         p["Ext"] = {"token": token}
     return p
 
 
+@functools.lru_cache(maxsize=_SHARED)
+def _name_of(path: str) -> str:
+    return basename(path)
+
+
 def parent_fields(pid: int | None, executable: str | None, command_line: str | None,
                   entity_id: str | None) -> dict:
     p: dict = {}
-    _put(p, "pid", pid)
-    _put(p, "entity_id", entity_id)
-    _put(p, "executable", executable)
-    _put(p, "name", basename(executable) or None)
-    _put(p, "command_line", command_line)
+    if pid is not None:
+        p["pid"] = pid
+    if entity_id:
+        p["entity_id"] = entity_id
+    if executable:
+        p["executable"] = executable
+        name = _name_of(executable)
+        if name:
+            p["name"] = name
     if command_line:
+        p["command_line"] = command_line
         args = split_args(command_line)
         if args:
             p["args"] = list(args)
@@ -488,5 +513,6 @@ def to_ecs(ev: ProcEvent, parent: dict | None = None, *,
         winlog["logon"] = {"id": ev.logon_id}
     doc["winlog"] = winlog
     srcs = sources if sources is not None else [ev.source]
-    doc["evtxscan"] = {"source": srcs[0].to_json(), "sources": [s.to_json() for s in srcs]}
+    listed = [s.to_json() for s in srcs]
+    doc["evtxscan"] = {"source": dict(listed[0]), "sources": listed}
     return doc
