@@ -20,8 +20,8 @@ Security, Sysmon 3/11/13 activity of the process otherwise): the same processes 
 records around them, for the memory-growth measurement::
 
     python -m bench.make_hosts                                 # bench/data/hosts, 510k processes
-    python -m bench.make_hosts --hosts 1 --procs 200000 -o bench/data/rss-0
-    python -m bench.make_hosts --hosts 1 --procs 200000 --noise 5 -o bench/data/rss-5
+    python -m bench.make_hosts --hosts 1 --procs 200000 --logs sysmon -o bench/data/rss-sysmon-0
+    python -m bench.make_hosts --hosts 1 --procs 200000 --logs sysmon --noise 5 -o bench/data/rss-sysmon-5
 """
 
 from __future__ import annotations
@@ -80,6 +80,7 @@ class HostPlan:
     procs: int               # process starts to simulate (after boot)
     noise: int               # non-process records per process
     dns_children: int        # dns.exe -> cmd.exe /c whoami incidents
+    only: str | None = None  # "security" | "sysmon" | "both": overrides the layout by index
 
     @property
     def name(self) -> str:
@@ -87,6 +88,8 @@ class HostPlan:
 
     @property
     def logs(self) -> tuple[str, ...]:
+        if self.only:
+            return ("security", "sysmon") if self.only == "both" else (self.only,)
         if self.index <= 25:
             return ("security",)
         if self.index <= 40:
@@ -273,13 +276,15 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--noise", type=int, default=0, help="non-process records per process")
     ap.add_argument("--dns-hosts", type=int, default=3,
                     help="hosts with a dns.exe child incident (default 3)")
+    ap.add_argument("--logs", choices=("security", "sysmon", "both"),
+                    help="the same logs on every host (default: by host number, see above)")
     ap.add_argument("-j", "--jobs", type=int, default=2)
     args = ap.parse_args(argv)
     per = -(-args.procs // args.hosts)
     # one-host cases (RSS) use host 41's layout: Security and Sysmon
     first = 41 if args.hosts == 1 else 1
     dns_hosts = {41} if args.hosts == 1 else set(DNS_HOSTS[:args.dns_hosts])
-    plans = [HostPlan(i, per, args.noise, 1 if i in dns_hosts else 0)
+    plans = [HostPlan(i, per, args.noise, 1 if i in dns_hosts else 0, args.logs)
              for i in range(first, first + args.hosts)]
     tasks = [(p, log) for p in plans for log in p.logs]
     t0 = time.perf_counter()
