@@ -119,6 +119,8 @@ class EvtxScanApp(App):
 
     def on_loaded(self, msg: Loaded) -> None:
         self.analysis, self.view, self.case = msg.analysis, msg.view, msg.case
+        while not isinstance(self.screen, LoadingScreen) and len(self.screen_stack) > 1:
+            self.pop_screen()   # e.g. the help, opened while the evidence loaded
         self.switch_screen(AlertsScreen())
         changes = getattr(self.case, "changes", None)
         if changes:  # the evidence differs from when the case was last saved

@@ -45,12 +45,14 @@ class LoadingScreen(Screen):
     def progress(self, i: int, total: int, name: str) -> None:
         L = self.app.labels
         bar = self.query_one(ProgressBar)
-        bar.update(total=max(total, 1), progress=i + 1)
+        bar.update(total=max(total, 1), progress=i)   # file i is being read now
         t = Text(L["loading_file"].format(i=i + 1, total=total) + "  ", style="dim")
         add(t, name)
         self.query_one("#loading-file", Static).update(t)
 
     def analysing(self) -> None:
+        bar = self.query_one(ProgressBar)
+        bar.update(progress=bar.total or 1)
         self.query_one("#loading-file", Static).update(
             Text(self.app.labels["analysing"], style="dim"))
 

@@ -269,7 +269,9 @@ class ProcessTree(Localized, Tree[object]):
 
     def _move_to(self, tnode: TreeNode) -> None:
         self.move_cursor(tnode)
-        self.scroll_to_node(tnode, animate=False)
+        if tnode.line >= 0:   # a jump: put the process mid-screen, its context around it
+            half = self.scrollable_content_region.height // 2
+            self.scroll_to(y=max(0, tnode.line - half), animate=False)
 
     @property
     def cursor_proc(self) -> int | None:
