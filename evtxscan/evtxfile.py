@@ -50,6 +50,7 @@ CHUNK_SIZE = 65536
 CHUNK_HEADER_SIZE = 512
 RECORD_HEADER_SIZE = 24  # magic, size, record id, written FILETIME
 _MIN_RECORD_SIZE = RECORD_HEADER_SIZE + 4  # + trailing size copy
+_U64 = (1 << 64) - 1
 _ZEROS = bytes(CHUNK_SIZE)
 _FILE_HEADER_FORMAT = "<8sQQQIHHHH"  # magic .. chunk count (bytes 0..44)
 _CHUNK_HEADER_FORMAT = "<8sQQQQIIII"  # magic .. records checksum (bytes 0..56)
@@ -608,12 +609,13 @@ def recover_truncated_chunk(partial: bytes | bytearray | memoryview, file_header
     struct.pack_into("<64I", chunk, 128, *strings)
     struct.pack_into("<32I", chunk, 384, *templates)
     struct.pack_into("<QQQQ", chunk, 8, header.first_record_number,
-                     header.first_record_number + len(frames) - 1, frames[0].record_id, last.record_id)
+                     (header.first_record_number + len(frames) - 1) & _U64, frames[0].record_id,
+                     last.record_id)
     struct.pack_into("<II", chunk, 44, last.offset, kept_end)
     seal_chunk(chunk)
 
     head = bytearray(file_header[:FILE_HEADER_SIZE].ljust(FILE_HEADER_SIZE, b"\0"))
-    struct.pack_into("<QQQ", head, 8, 0, 0, last.record_id + 1)
+    struct.pack_into("<QQQ", head, 8, 0, 0, (last.record_id + 1) & _U64)  # ids are evidence: any value
     struct.pack_into("<H", head, 42, 1)
     seal_header(head)
     return RecoveredChunk(bytes(head) + bytes(chunk), len(frames), frames[0].record_id,
@@ -854,7 +856,7 @@ def _assess_chunk(info: ChunkInfo, data: bytes, claimed: bool,
                 f"bytes are {state}; {lost} record{'s' if lost != 1 else ''} after record "
                 f"{last.record_id} lost", at + stopped, info.index, lost))
         # cut the chunk back to the records that are there
-        struct.pack_into("<Q", patched, 16, header.first_record_number + len(frames) - 1)
+        struct.pack_into("<Q", patched, 16, (header.first_record_number + len(frames) - 1) & _U64)
         struct.pack_into("<Q", patched, 32, last.record_id)
         struct.pack_into("<II", patched, 44, last.offset, stopped)
     for f in frames:

@@ -219,14 +219,23 @@ def _float_text(value: float, single: bool) -> str:
 
 
 def _iso_filetime(ft: int) -> str:
-    """FILETIME as pyevtx-rs renders it: microseconds, truncated, ``Z``."""
-    dt = _EPOCH_1601 + timedelta(seconds=ft // 10_000_000)
+    """FILETIME as pyevtx-rs renders it: microseconds, truncated, ``Z``.
+
+    Past year 9999 pyevtx-rs fails the record ("out-of-range date"); so do we.
+    """
+    try:
+        dt = _EPOCH_1601 + timedelta(seconds=ft // 10_000_000)
+    except OverflowError:
+        raise BadRecord(f"FILETIME {ft:#x} is an out-of-range date") from None
     return f"{dt:%Y-%m-%dT%H:%M:%S}.{ft % 10_000_000 // 10:06d}Z"
 
 
 def _iso_systemtime(raw: bytes) -> str:
     year, month, _dow, day, hour, minute, second, millis = _SYSTEMTIME(raw)
-    dt = datetime(year, month, day, hour, minute, second, millis * 1000)
+    try:
+        dt = datetime(year, month, day, hour, minute, second, millis * 1000)
+    except ValueError:  # month 13, day 0, hour 25...: pyevtx-rs fails the record too
+        raise BadRecord(f"SYSTEMTIME {raw.hex()} is an out-of-range date") from None
     return f"{dt:%Y-%m-%dT%H:%M:%S}.{dt.microsecond:06d}Z"
 
 
@@ -357,6 +366,8 @@ class _Chunk:
                 raise BadRecord(f"name offset {ref} is outside the chunk")
             at = self.off + ref
             n = _U16(self.buf, at + 6)[0]
+            if ref + 8 + 2 * n > CHUNK_SIZE or at + 8 + 2 * n > len(self.buf):
+                raise BadRecord(f"name at chunk offset {ref} ({n} characters) runs past the chunk")
             name = self.buf[at + 8:at + 8 + 2 * n].decode("utf-16-le", "surrogatepass")
             self.names[ref] = name
         if ref == pos - self.off:
@@ -366,6 +377,8 @@ class _Chunk:
     def template(self, def_off: int) -> _Template:
         tmpl = self.templates.get(def_off)
         if tmpl is None:
+            if def_off + 24 > CHUNK_SIZE:
+                raise BadRecord(f"template offset {def_off} is outside the chunk")
             at = self.off + def_off
             size = _U32(self.buf, at + 20)[0]
             if def_off + 24 + size > CHUNK_SIZE:
@@ -500,7 +513,11 @@ def _instance_header(ck: _Chunk, pos: int, end: int) -> tuple[int, int, int, tup
     def_off = _U32(buf, pos + 6)[0]
     pos += 10
     if def_off == pos - ck.off:  # the definition follows in place: skip it
+        if pos + 24 > end:
+            raise BadRecord("template definition runs past the record")
         pos += 24 + _U32(buf, pos + 20)[0]
+    if pos + 4 > end:
+        raise BadRecord("substitution count runs past the record")
     count = _U32(buf, pos)[0]
     if count > 0xFFFF:
         raise BadRecord(f"implausible substitution count {count}")
@@ -978,7 +995,10 @@ def _walk_chunk(ck: _Chunk, report: FileReport, recovered: bool,
             if wanted:
                 if doc is None:
                     doc = _record_json(_parse(ck, at + 24, at + size - 4, template=False))
-                raw = from_json(doc, record_id, recovered)
+                try:
+                    raw = from_json(doc, record_id, recovered)
+                except (ValueError, KeyError, TypeError) as exc:  # as rust.read_records
+                    raise BadRecord(f"unreadable JSON ({exc})") from None
         except Exception as exc:  # noqa: BLE001 - one bad record must not end the chunk
             report.skipped += 1
             report.error(f"record {record_id}: {type(exc).__name__}: {exc}"[:300],
