@@ -100,16 +100,34 @@ async def test_loads_evidence_in_a_worker_then_lists_every_alert(evidence, analy
     assert (tmp_path / "case.json").exists()  # the case is created at load time
 
 
-async def test_load_failure_is_shown_not_raised(tmp_path):
+async def test_missing_evidence_says_so_instead_of_a_silent_zero(tmp_path):
     app = EvtxScanApp([str(tmp_path / "missing")], tmp_path / "case.json",
                       rule_paths=[str(tmp_path / "no-such-rules")])
     async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        text = rendered(app.screen.query_one("#alerts-summary"))
+        assert "0 alerts" in text and "1 unreadable" in text and "1 rule file(s) skipped" in text
+
+
+async def test_a_failed_load_is_shown_literally_not_raised(evidence, tmp_path, monkeypatch):
+    import evtxscan.analysis
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("scheduler [bold red]gone[/bold red] \x1b[2J")
+    monkeypatch.setattr(evtxscan.analysis, "analyze", boom)
+    app = EvtxScanApp([str(evidence)], tmp_path / "case.json")
+    async with app.run_test(size=SIZE) as pilot:
         for _ in range(200):
-            if app.failed or app.ready:
+            if app.failed:
                 break
             await pilot.pause(0.05)
-        if app.failed:
-            assert "q" in rendered(app.screen.query_one("#loading-title"))
+        await pilot.pause()
+        assert app.failed and "RuntimeError" in app.failed
+        text = rendered(app.screen.query_one("#loading-title"))
+        assert "[bold red]gone[/bold red] \\x1b[2J" in text and "\x1b" not in text
+        assert "q" in text
+        await pilot.press("q")
+    assert not (tmp_path / "case.json").exists()
 
 
 # --------------------------------------------------------------------------- the tree
@@ -153,7 +171,8 @@ async def test_every_dns_alert_opens_the_tree_on_its_process(analysis, tmp_path)
 
 
 async def test_dc01_tree_shows_the_chain_and_the_subtree(analysis, tmp_path):
-    """services.exe → dns.exe → cmd.exe → whoami.exe, with whoami marked discovery."""
+    """services.exe → dns.exe → cmd.exe → whoami.exe, with whoami marked discovery, and
+    the detail pane of cmd.exe."""
     alert = dc01_cmd(analysis)
     app = make_app(analysis, tmp_path / "case.json")
     async with app.run_test(size=SIZE) as pilot:
@@ -169,7 +188,15 @@ async def test_dc01_tree_shows_the_chain_and_the_subtree(analysis, tmp_path):
         assert any("WerFault.exe" in ln and "[WerFault]" in ln for ln in lines)
         assert any("rundll32.exe" in ln and "[LOLBin]" in ln for ln in lines)
         painted = rendered(screen.query_one(ProcessTree))
-        assert "cmd.exe 6404 [ALERT]" in painted or "cmd.exe" in painted
+        assert "cmd.exe 6404 [ALERT]" in painted
+        # the detail pane: every ECS field of the process, and the facts a responder reads
+        from tui.render import flatten
+        text = screen.query_one(DetailPane).text
+        for key, _ in flatten(analysis.graph.ecs(alert.process.node)):
+            assert f"  {key}: " in text
+        for label in ("User: NT AUTHORITY\\SYSTEM", "Integrity: system", "Start: ",
+                      "End: ", "sha256: ", "Source records:"):
+            assert label in text
 
 
 async def test_parent_child_and_next_alert_keys(analysis, tmp_path):
@@ -258,21 +285,6 @@ async def test_children_load_lazily_in_pages(analysis, tmp_path, monkeypatch):
         assert len([c for c in tservices.children if isinstance(c.data, int)]) == 15
 
 
-async def test_detail_pane_shows_every_ecs_field(analysis, tmp_path):
-    alert = dc01_cmd(analysis)
-    app = make_app(analysis, tmp_path / "case.json")
-    async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        screen = await open_alert(pilot, alert)
-        text = screen.query_one(DetailPane).text
-        from tui.render import flatten
-        for key, _ in flatten(analysis.graph.ecs(alert.process.node)):
-            assert f"  {key}: " in text
-        for label in ("User: NT AUTHORITY\\SYSTEM", "Integrity: system", "Start: ",
-                      "End: ", "sha256: ", "Source records:"):
-            assert label in text
-
-
 # --------------------------------------------------------------------------- case file
 async def test_tick_note_quit_reopen_keeps_everything(analysis, tmp_path):
     """Tick the guide's first step, n/a the second, note the first and the alert; quit;
@@ -284,8 +296,11 @@ async def test_tick_note_quit_reopen_keeps_everything(analysis, tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         screen = await open_alert(pilot, alert)
-        await pilot.press("3")                 # focus the checklist
-        await pilot.press("x")                 # tick step 1
+        before = case.read_bytes()
+        await pilot.press("3", "e", "t", "y", "escape")   # a cancelled note: nothing saved
+        await pilot.pause()
+        assert isinstance(app.screen, InvestigateScreen) and case.read_bytes() == before
+        await pilot.press("x")                 # tick step 1 (the checklist has the focus)
         await pilot.press("j", "minus")        # step 2 not applicable
         await pilot.press("k", "e")            # note on step 1
         await pilot.pause()
@@ -323,20 +338,6 @@ async def test_tick_note_quit_reopen_keeps_everything(analysis, tmp_path):
         await pilot.pause()
         assert "[ ] 1." in screen.query_one(ChecklistPane).text
     assert json.loads(case.read_text())["alerts"][alert.id]["items"][first.id]["state"] == "open"
-
-
-async def test_cancelled_note_changes_nothing(analysis, tmp_path):
-    alert = dc01_cmd(analysis)
-    case = tmp_path / "case.json"
-    app = make_app(analysis, case)
-    async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        await open_alert(pilot, alert)
-        before = case.read_bytes()
-        await pilot.press("3", "e", "t", "y", "escape")
-        await pilot.pause()
-        assert isinstance(app.screen, InvestigateScreen)
-    assert case.read_bytes() == before
 
 
 def test_case_file_defaults_to_cwd_and_never_inside_evidence(evidence, tmp_path, monkeypatch):
@@ -380,6 +381,8 @@ async def test_hostile_command_line_renders_literally(analysis, tmp_path):
             assert s in painted, s
         assert "\x1b" not in painted and "\x07" not in painted and "\x03" not in painted
         assert "[bold red]PWNED" in rendered(detail)   # on screen, not only scrolled away
+        svg = app.export_screenshot()                   # the whole frame a terminal gets
+        assert "\x1b" not in svg and "\x07" not in svg and "evil.example" in svg
         await pilot.press("t")
         await pilot.pause()
         await pilot.pause()
@@ -391,24 +394,6 @@ async def test_hostile_command_line_renders_literally(analysis, tmp_path):
         assert "\x1b" not in line
         bottom = rendered(app.screen.query_one("#timeline-cmdline"))
         assert "[link=https://evil.example/x]click[/link]" in bottom
-
-
-def test_screenshot_of_hostile_detail_has_no_escape_characters(analysis, tmp_path):
-    """The exported SVG frame is what a terminal gets: no ESC, no BEL, markup literal."""
-    import asyncio
-
-    alert = next(a for a in analysis.alerts if a.process.name == "rundll32.exe")
-
-    async def go() -> str:
-        app = make_app(analysis, tmp_path / "case.json")
-        async with app.run_test(size=SIZE) as pilot:
-            await ready(pilot)
-            await open_alert(pilot, alert)
-            return app.export_screenshot()
-
-    svg = asyncio.run(go())
-    assert "\x1b" not in svg and "\x07" not in svg
-    assert "PWNED" in svg and "evil.example" in svg
 
 
 # --------------------------------------------------------------------------- elsewhere

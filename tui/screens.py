@@ -34,9 +34,11 @@ class LoadingScreen(Screen):
     """Shown while the worker reads the evidence; updated by the app's messages."""
 
     def compose(self) -> ComposeResult:
+        # no Header here: this screen may be replaced within milliseconds (small or
+        # missing evidence), before a Header would have finished mounting
         L = self.app.labels
-        yield Header()
         with Vertical(id="loading"):
+            yield Static(Text("evtxscan", style="bold"), id="loading-app")
             yield Static(Text(L["loading"], style="bold"), id="loading-title")
             yield ProgressBar(id="loading-bar", show_eta=False)
             yield Static(id="loading-file")
@@ -104,6 +106,12 @@ class AlertsScreen(Localized, Screen):
             summary.append(L["alerts_host"].format(n=len(self.alerts), host=printable(host)),
                            style="bold")
             self.sub_title = printable(host)
+        files = app.analysis.files_by_status
+        summary.append("   " + L["files_status"].format(**files),
+                       style="yellow" if files.get("partial") or files.get("error") else "dim")
+        skipped = len(getattr(app.analysis.ruleset, "skipped", []) or [])
+        if skipped:
+            summary.append("   " + L["rules_skipped"].format(n=skipped), style="yellow")
         if not self.alerts:
             summary.append("   " + L["no_alerts"], style="dim")
         self.query_one("#alerts-summary", Static).update(summary)
