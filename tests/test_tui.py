@@ -106,7 +106,7 @@ async def test_missing_evidence_says_so_instead_of_a_silent_zero(tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         text = rendered(app.screen.query_one("#alerts-summary"))
-        assert "0 alerts" in text and "1 unreadable" in text and "1 rule file(s) skipped" in text
+        assert "0 alert(s)" in text and "1 unreadable" in text and "1 rule file(s) skipped" in text
 
 
 async def test_a_failed_load_is_shown_literally_not_raised(evidence, tmp_path, monkeypatch):
