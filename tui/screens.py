@@ -246,7 +246,7 @@ class InvestigateScreen(Localized, Screen):
         """Reveal ``node`` in the tree (ancestry expanded) and put the cursor on it."""
         tree = self.tree
         tnode = tree.reveal(node)
-        if expand and tnode.allow_expand:
+        if expand and tnode.allow_expand and not tnode.is_expanded:
             tree.ensure_loaded(node)
             tnode.expand()
         self.detail.show(node)

@@ -260,8 +260,8 @@ class ProcessTree(Localized, Tree[object]):
         parent: int | None = None
         for proc in path:
             self._include(parent, proc.node)
-            if parent is not None:
-                self._tnodes[parent].expand()
+            if parent is not None and not self._tnodes[parent].is_expanded:
+                self._tnodes[parent].expand()   # (expand() always re-lays the tree out)
             parent = proc.node
         target = self._tnodes[node]
         self.call_after_refresh(self._move_to, target)
@@ -269,9 +269,10 @@ class ProcessTree(Localized, Tree[object]):
 
     def _move_to(self, tnode: TreeNode) -> None:
         self.move_cursor(tnode)
-        if tnode.line >= 0:   # a jump: put the process mid-screen, its context around it
-            half = self.scrollable_content_region.height // 2
-            self.scroll_to(y=max(0, tnode.line - half), animate=False)
+        top, height = self.scroll_offset.y, self.scrollable_content_region.height
+        if tnode.line >= 0 and not top <= tnode.line < top + height:
+            # a jump off screen: put the process mid-screen, its context around it
+            self.scroll_to(y=max(0, tnode.line - height // 2), animate=False)
 
     @property
     def cursor_proc(self) -> int | None:
