@@ -17,6 +17,7 @@ records *how* it was resolved, so a responder knows how far to trust a chain:
 from __future__ import annotations
 
 import bisect
+from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -26,9 +27,16 @@ from .normalize import ProcEvent, Source, basename, parent_fields, synth_entity_
 
 #: A Sysmon 1 and a 4688 of the same process are written within this many microseconds.
 SAME_PROCESS_WINDOW_US = 2_000_000
+_NO_END = -(1 << 63)
 #: Keys ``parent_fields`` can give: pid, entity_id, executable, name, command_line, args,
 #: args_count.
 _PARENT_FIELDS = 7
+
+
+def _sort_by(items: list, *keys) -> None:
+    """Sort in place by ``keys`` (most significant last), one stable sort per key."""
+    for key in keys:
+        items.sort(key=key)
 
 
 def ts_us(ts: str) -> int:
@@ -52,7 +60,7 @@ class Process:
     start_time: str | None = None         # None for placeholders
     end_time: str | None = None
     starts: list[ProcEvent] = field(default_factory=list)
-    ends: list[Source] = field(default_factory=list)
+    ends: tuple[Source, ...] = ()        # the end records (Sysmon 5 / 4689) matched to it
     placeholder: bool = False
     parent: int | None = None
     parent_how: str | None = None
@@ -97,14 +105,15 @@ class ProcessGraph:
 
     def __init__(self) -> None:
         self.procs: list[Process] = []
-        self._by_entity: dict[tuple[str, str], int] = {}
+        # host -> entity id -> node (nested: no key tuple per process)
+        self._by_entity: dict[str, dict[str, int]] = defaultdict(dict)
         self._by_host: dict[str, list[int]] = defaultdict(list)
         self._children: dict[int, list[int]] = {}
         self._g = None
         # build-time only: start/end in integer microseconds, so ISO strings are parsed once
-        self._start_us: list[int] = []
-        self._end_us: dict[int, int] = {}
-        self._sysmon_by_pid: dict[tuple[str, int | None], list[int]] = defaultdict(list)
+        self._start_us = array("q")
+        self._end_us = array("q")      # per node; _NO_END while no end is known
+        self._by_pid: dict | None = None
 
     @property
     def g(self):
@@ -126,35 +135,41 @@ class ProcessGraph:
         for ev in events:
             (starts if ev.kind == "start" else ends).append(ev)
         # Sysmon first so that a 4688 of the same process joins the Sysmon node; then
-        # by time, then by provenance for a deterministic result.
-        starts.sort(key=lambda e: (not e.is_sysmon, e.timestamp, e.host, e.source.file,
-                                   e.source.record_id))
-        by_pid: dict[tuple[str, int | None], list[int]] = defaultdict(list)
+        # by time, then by provenance for a deterministic result.  Stable sorts from the
+        # last key to the first: no key tuple per event (memory peaks here).
+        _sort_by(starts, lambda e: e.source.record_id, lambda e: e.source.file,
+                 lambda e: e.host, lambda e: e.timestamp, lambda e: not e.is_sysmon)
+        # host -> pid -> nodes, in creation order: Sysmon-created nodes first
+        by_pid: dict[str, dict[int | None, list[int]]] = defaultdict(dict)
+        self._by_pid = by_pid
         for ev in starts:
             self._add_start(ev, by_pid)
         del starts
-        # lifetime index: (host, pid) -> nodes sorted by start time
+        # lifetime index: host -> pid -> (start times, nodes), sorted by start time
         procs, start_us = self.procs, self._start_us
-        index: dict[tuple[str, int | None], tuple[list[int], list[int]]] = {}
-        for key, nodes in by_pid.items():
-            if len(nodes) > 1:
-                nodes.sort(key=lambda n: (procs[n].start_time or "", n))
-            index[key] = ([start_us[n] for n in nodes], nodes)
-        del by_pid
+        index: dict[str, dict[int | None, tuple[array, list[int]]]] = {}
+        for host, pids in by_pid.items():
+            idx = index[host] = {}
+            for pid, nodes in pids.items():
+                if len(nodes) > 1:  # creation order: sorting by time keeps ties by n
+                    nodes.sort(key=lambda n: procs[n].start_time or "")
+                idx[pid] = (array("q", [start_us[n] for n in nodes]), nodes)
+        self._by_pid = by_pid = None
+        self._end_us = array("q", [_NO_END]) * len(procs)
         self._apply_ends(ends, index)
         del ends
         real = len(self.procs)
         for n in range(real):
             self._resolve_parent(n, index)
-        for host, nodes in self._by_host.items():
-            nodes.sort(key=lambda n: (procs[n].start_time or "", n))
-        self._start_us, self._end_us, self._sysmon_by_pid = [], {}, defaultdict(list)
+        for host, nodes in self._by_host.items():  # creation order: ties stay by n
+            nodes.sort(key=lambda n: procs[n].start_time or "")
+        self._start_us, self._end_us = array("q"), array("q")
         return self
 
     def _new(self, proc: Process, start_us: int = 0) -> int:
         self.procs.append(proc)
         self._start_us.append(start_us)
-        self._by_entity[(proc.host, proc.entity_id)] = proc.node
+        self._by_entity[proc.host][proc.entity_id] = proc.node
         self._by_host[proc.host].append(proc.node)
         return proc.node
 
@@ -162,7 +177,7 @@ class ProcessGraph:
         host = ev.host
         t = ts_us(ev.timestamp)
         if ev.is_sysmon and ev.entity_id:
-            n = self._by_entity.get((host, ev.entity_id))
+            n = self._by_entity[host].get(ev.entity_id)
             if n is not None:  # the same record from another copy of the log
                 self.procs[n].starts.append(ev)
                 return
@@ -173,7 +188,7 @@ class ProcessGraph:
                 self.procs[n].starts.sort(key=lambda e: (not e.is_sysmon,))
                 return
         eid = ev.entity_id or synth_entity_id(host, ev.pid, ev.timestamp)
-        n = self._by_entity.get((host, eid))
+        n = self._by_entity[host].get(eid)
         if n is not None:
             self.procs[n].starts.append(ev)
             return
@@ -181,20 +196,26 @@ class ProcessGraph:
         n = self._new(Process(node=len(self.procs), host=host, pid=ev.pid,
                               executable=ev.executable, entity_id=eid,
                               start_time=ev.timestamp, starts=[ev]), t)
-        by_pid[(host, ev.pid)].append(n)
-        if ev.is_sysmon:
-            self._sysmon_by_pid[(host, ev.pid)].append(n)
+        pids = by_pid[host]
+        nodes = pids.get(ev.pid)
+        if nodes is None:
+            pids[ev.pid] = [n]
+        else:
+            nodes.append(n)
 
     def _same_process(self, ev: ProcEvent, t: int) -> int | None:
         """A Sysmon-logged process with the same host, PID and image, started within
         ``SAME_PROCESS_WINDOW_US`` of this Security record: the same process."""
-        nodes = self._sysmon_by_pid.get((ev.host, ev.pid))
+        pids = self._by_pid.get(ev.host)
+        nodes = pids.get(ev.pid) if pids else None
         if not nodes:
             return None
         exe = ev.executable.lower()
         start_us = self._start_us
         for n in nodes:
             p = self.procs[n]
+            if not p.primary.is_sysmon:  # Sysmon starts are added first: none follow
+                break
             if p.executable.lower() == exe and abs(start_us[n] - t) <= SAME_PROCESS_WINDOW_US:
                 ev.entity_id = p.entity_id
                 return n
@@ -204,7 +225,8 @@ class ProcessGraph:
                 exclude: int | None = None) -> list[int]:
         """Nodes that held ``pid`` on ``host`` at time ``t``: started at or before it and
         not ended before it; latest start first."""
-        entry = index.get((host, pid))
+        pids = index.get(host)
+        entry = pids.get(pid) if pids else None
         if not entry:
             return []
         times, nodes = entry
@@ -215,17 +237,19 @@ class ProcessGraph:
             n = nodes[j]
             if n == exclude:
                 continue
-            end = end_us.get(n)
-            if end is not None and end < t:
+            end = end_us[n]
+            if end != _NO_END and end < t:
                 continue
             out.append(n)
         return out
 
     def _apply_ends(self, ends: list[ProcEvent], index: dict) -> None:
-        for ev in sorted(ends, key=lambda e: (e.timestamp, e.source.file, e.source.record_id)):
+        _sort_by(ends, lambda e: e.source.record_id, lambda e: e.source.file,
+                 lambda e: e.timestamp)
+        for ev in ends:
             n = None
             if ev.entity_id:
-                n = self._by_entity.get((ev.host, ev.entity_id))
+                n = self._by_entity[ev.host].get(ev.entity_id)
             if n is None:
                 t = ts_us(ev.timestamp)
                 for cand in self._holder(index, ev.host, ev.pid, t):
@@ -239,8 +263,8 @@ class ProcessGraph:
             p = self.procs[n]
             if p.end_time is None or ev.timestamp < p.end_time:
                 p.end_time = ev.timestamp
-                self._end_us[n] = ts_us(ev.timestamp)
-            p.ends.append(ev.source)
+                self._end_us[n] = ts_us(ev.timestamp)  # year 1 is far above _NO_END
+            p.ends += (ev.source,)
 
     def _resolve_parent(self, n: int, index: dict) -> None:
         p = self.procs[n]
@@ -249,7 +273,7 @@ class ProcessGraph:
             return
         host = p.host
         if ev.parent_entity_id:
-            par = self._by_entity.get((host, ev.parent_entity_id))
+            par = self._by_entity[host].get(ev.parent_entity_id)
             if par is not None and par != n:
                 return self._link(par, n, "guid")
         # by creator PID whose lifetime covers the child's start
@@ -270,7 +294,7 @@ class ProcessGraph:
             return
         key = ev.parent_entity_id or synth_entity_id(
             host, ev.parent_pid, "placeholder:" + (ev.parent_executable or "").lower())
-        par = self._by_entity.get((host, key))
+        par = self._by_entity[host].get(key)
         if par is None:
             par = self._new(Process(node=len(self.procs), host=host, pid=ev.parent_pid,
                                     executable=ev.parent_executable or "", entity_id=key,
@@ -298,7 +322,7 @@ class ProcessGraph:
         return sorted(self._by_host)
 
     def find(self, host: str, entity_id: str) -> Process | None:
-        n = self._by_entity.get((host, entity_id))
+        n = self._by_entity.get(host, {}).get(entity_id)
         return self.procs[n] if n is not None else None
 
     def parent(self, node: int) -> Process | None:

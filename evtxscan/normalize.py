@@ -127,6 +127,12 @@ def parse_pid(text: str | None, *, hex_text: bool) -> int | None:
     """4688/4689 write PIDs as HexInt64 (``0x1a2c``); Sysmon as decimal UInt32."""
     if text is None:
         return None
+    return _parse_pid(text, hex_text)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _parse_pid(text: str, hex_text: bool) -> int | None:
+    """Remembered, so the events of a host share one int object per PID value."""
     t = text.strip()
     if not t:
         return None

@@ -73,15 +73,14 @@ def timesketch_fields(doc: dict) -> dict:
 
 def process_docs(graph):
     """Every process-start record as an ECS document, in output order."""
-    rows = []
-    for p in graph.procs:
-        if p.placeholder:
-            continue
-        for ev in p.starts:
-            s = ev.source
-            rows.append((ev.timestamp, p.host, s.file, s.record_id, p.node, ev))
-    rows.sort(key=lambda r: r[:4])
-    for _, _, _, _, node, ev in rows:
+    # (event, node) pairs sorted by time, host, file, record id: one stable sort per key,
+    # so no key tuple per record is built (this list is as long as the evidence)
+    rows = [(ev, p.node) for p in graph.procs if not p.placeholder for ev in p.starts]
+    rows.sort(key=lambda r: r[0].source.record_id)
+    rows.sort(key=lambda r: r[0].source.file)
+    rows.sort(key=lambda r: graph.procs[r[1]].host)
+    rows.sort(key=lambda r: r[0].timestamp)
+    for ev, node in rows:
         p = graph[node]
         if ev is p.primary:
             doc = graph.ecs(node)

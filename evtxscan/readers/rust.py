@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from sys import intern as _intern
 from collections.abc import Iterator
 from typing import BinaryIO
 
@@ -76,6 +77,8 @@ def read_records(source: str | BinaryIO, report: FileReport, *, threads: int = 1
             report.error(f"record {rec['event_record_id']}: unreadable JSON ({exc})",
                          record_id=rec["event_record_id"])
             continue
+        # one copy of each channel and computer name, not one per event kept
+        raw.channel, raw.computer = _intern(raw.channel), _intern(raw.computer)
         stats.add_identity(raw.channel, raw.computer)
         yield raw
 
