@@ -21,7 +21,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from fixtures.evtxwriter import EventSpec, write_evtx
@@ -83,9 +83,39 @@ def test_the_seeds_are_valid_logs_with_something_to_find():
 COUNT = {"cases": 0, "peak_kb": 0}
 
 
+#: cases bench/fuzz.py found, kept so CI always runs them
+FOUND = [
+    # a substitution's type changed: UserID / SystemTime arrived as numbers (from_json)
+    ("dc01-sysmon", [("binxml", 553, 1562, 2147483648, True), ("flip", [(3556420, 4), (3096049, 3),
+     (256113, 1), (3170894, 4), (2890772, 1), (3275307, 2), (3982445, 5), (338985, 4), (179337, 0)]),
+     ("truncate", 749793), ("swap", 3, 3), ("template", 186, "definition", 512)]),
+    ("dns02-security-v1", [("chunk", 4, "last_offset", 65535), ("record", 233, "copy", 863412087),
+     ("binxml", 811, 523, 4294967295, False), ("binxml", 735, 1544, 7, False),
+     ("flip", [(375988, 1), (1940830, 4), (1200622, 7), (830444, 6), (62916, 4), (3872713, 1),
+               (1083716, 7), (1749285, 4), (3744334, 2), (903305, 6), (718534, 5), (1809552, 2),
+               (1589893, 5)])]),
+    # a file shorter than its header; ids and record numbers of 2^64-1
+    ("ws01-sysmon-legacy", [("truncate", 3274057), ("record", 262, "id", 7),
+                            ("record", 954, "magic", 1148318452)]),
+    ("dc01-security", [("chunk", 1, "first_number", (1 << 64) - 1)]),
+    ("dns04-cut-chunk", [("record", 989, "id", (1 << 64) - 1), ("file", "next_id", 1)]),
+    # a free space offset before the last record: read as pyevtx-rs reads it
+    ("ws01-sysmon-legacy", [("chunk", 0, "free_offset", 513)]),
+    # out-of-range FILETIME / SYSTEMTIME, a name past the chunk, a far template offset
+    ("dc01-sysmon", [("binxml", 959, 1014, 65535, True)]),
+]
+
+
 @settings(max_examples=CASES, derandomize=True, deadline=None, database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(case=CASE)
+@example(case=FOUND[0])
+@example(case=FOUND[1])
+@example(case=FOUND[2])
+@example(case=FOUND[3])
+@example(case=FOUND[4])
+@example(case=FOUND[5])
+@example(case=FOUND[6])
 def test_mutated_logs_never_crash_hang_or_lose_to_pyevtx_rs(case):
     name, ops = case
     data = fuzz.apply(fuzz.seed_bytes(name), ops)

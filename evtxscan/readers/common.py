@@ -84,22 +84,25 @@ def event_data(ev: dict) -> dict[str, str]:
     return out
 
 
+def _attr(elem: object, name: str) -> str:
+    """An attribute's text.  In a damaged record a value may change type (a number where a
+    SID or a time should be) or an element may have no attribute map at all."""
+    attrs = elem.get("#attributes") if isinstance(elem, dict) else None
+    return json_text(attrs.get(name)) if isinstance(attrs, dict) else ""
+
+
 def from_json(doc: dict, record_id: int, recovered: bool = False) -> RawRecord:
     ev = doc["Event"]
     sysn = ev["System"]
-    prov = sysn.get("Provider") or {}
-    attrs = prov.get("#attributes", {}) if isinstance(prov, dict) else {}
-    tc = sysn.get("TimeCreated") or {}
-    sec = sysn.get("Security") or {}
     return RawRecord(
         record_id=int(sysn.get("EventRecordID") or record_id),
         event_id=int(json_text(sysn.get("EventID"))),
         version=int(json_text(sysn.get("Version")) or 0),
-        provider=attrs.get("Name", ""),
+        provider=_attr(sysn.get("Provider"), "Name"),
         channel=json_text(sysn.get("Channel")),
         computer=json_text(sysn.get("Computer")),
-        time_created=iso_micro(tc.get("#attributes", {}).get("SystemTime", "")),
-        user_sid=(sec.get("#attributes", {}) if isinstance(sec, dict) else {}).get("UserID", ""),
+        time_created=iso_micro(_attr(sysn.get("TimeCreated"), "SystemTime")),
+        user_sid=_attr(sysn.get("Security"), "UserID"),
         data=event_data(ev),
         recovered=recovered,
     )
