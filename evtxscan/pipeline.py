@@ -126,10 +126,15 @@ def _fold(into: FileResult, part: FileResult) -> None:
     elif b.status == "partial":
         a.status = "partial"
     sa, sb = a.stats, b.stats
-    if sa.last_record_id is not None and sb.first_record_id is not None \
-            and sb.first_record_id > sa.last_record_id + 1:
-        sa.gaps.append((sa.last_record_id, sb.first_record_id))
+    # the gap check the whole-file read makes where this range begins: last record read
+    # before it against the first read in it (ids are not in order in a wrapped log)
+    last = getattr(sa, "last_read", sa.last_record_id)
+    first = getattr(sb, "first_read", sb.first_record_id)
+    if last is not None and first is not None and first > last + 1:
+        sa.gaps.append((last, first))
     sa.gaps.extend(sb.gaps)
+    if getattr(sb, "last_read", None) is not None and hasattr(sa, "last_read"):
+        sa.last_read = sb.last_read
     for k in ("first_time", "first_record_id"):
         va, vb = getattr(sa, k), getattr(sb, k)
         if va is None or (vb is not None and vb < va):

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from . import evtxfile
 from .normalize import ActivityEvent, ProcEvent, Source, normalize
-from .records import FileReport
+from .records import FileReport, LogStats
 
 BACKENDS = ("evtx", "python-evtx")
 CHUNK = 65536
@@ -35,6 +35,24 @@ class FileTask:
     part: int = 0          # position of this range within its file
     last_part: bool = True  # the range that owns the file's tail (and its recovery)
     sha256: str | None = None  # computed once by the caller when a file is split
+
+
+@dataclass(slots=True)
+class ReadOrderStats(LogStats):
+    """``LogStats`` of one chunk range of a split file, which also knows the first and
+    last record id *in read order*.  Merging ranges needs them: a wrapped (circular) log
+    is not in id order, so the smallest and largest ids do not say whether ids are missing
+    where one range ends and the next begins; the whole-file read compares neighbours."""
+
+    first_read: int | None = None
+    last_read: int | None = None
+
+    def add(self, record_id: int, time_created: str | None, event_id: int | None,
+            provider: str | None) -> None:
+        if self.first_read is None:
+            self.first_read = record_id
+        self.last_read = record_id
+        LogStats.add(self, record_id, time_created, event_id, provider)
 
 
 @dataclass(slots=True)
@@ -67,6 +85,8 @@ def scan_file(task: FileTask) -> FileResult:
     """Read, prefilter and normalize one task.  Never raises for bad evidence."""
     warnings.simplefilter("ignore", RuntimeWarning)
     report = FileReport(path=task.display, abspath=task.path, backend=task.backend)
+    if task.chunk_start is not None:
+        report.stats = ReadOrderStats()
     result = FileResult(report)
     try:
         _scan(task, result)
