@@ -304,6 +304,20 @@ def _check_chunk(index: int, offset: int, data: memoryview, claimed: bool,
                      header.first_record_id, header.last_record_id, len(frames))
 
 
+def _glance_chunk(f: io.BufferedReader, index: int, offset: int) -> ChunkInfo | None:
+    """A whole chunk outside the range being checked: its header only, when the magic is
+    there (None: read and check it in full).  Leaves ``f`` after the chunk."""
+    f.seek(offset)
+    head = f.read(40)
+    f.seek(offset + CHUNK_SIZE)
+    if len(head) < 40 or head[:8] != CHUNK_MAGIC:
+        return None
+    first_num, last_num, first_id, last_id = struct.unpack_from("<QQQQ", head, 8)
+    records = last_num - first_num + 1 if last_num >= first_num else 0
+    return ChunkInfo(index, offset, CHUNK_SIZE, True, False, True, True, first_id, last_id,
+                     records)
+
+
 def _read_file_header(path: str | os.PathLike[str], f: io.BufferedReader, size: int) -> bytes:
     if size == 0:
         raise NotEvtxError(path, "empty file")
@@ -327,7 +341,8 @@ def synthetic_file_header(chunk_count: int, next_record_id: int = 0) -> bytes:
     return bytes(head)
 
 
-def inspect(path: str | os.PathLike[str]) -> Layout:
+def inspect(path: str | os.PathLike[str], chunks: range | None = None,
+            hasher=None) -> Layout:
     """Check an EVTX file's framing chunk by chunk and describe every problem in words.
 
     Raises ``NotEvtxError`` for empty and non-EVTX files. Everything else is reported, not
@@ -335,10 +350,23 @@ def inspect(path: str | os.PathLike[str]) -> Layout:
     against chunks present, each chunk's magic, header CRC, records CRC and record framing,
     and a file cut mid-chunk. All-zero chunks beyond the header's count are preallocated
     space and are not problems.
+
+    ``chunks`` limits the full checks to a range of chunks (a worker's share of a split
+    file; the file header and a cut last chunk are always checked): the other chunks only
+    have their header read for the magic and record ids, so a worker does not read the
+    whole multi-GB file again; their checksums and framing are left to the workers that
+    own them (``header_crc_ok``/``data_crc_ok`` say True, ``records`` is the header's
+    count) and their problems are not listed.  A chunk without the magic is always read
+    in full.  ``hasher`` (a ``hashlib`` object) is fed every byte of the file, in order,
+    when the whole file is checked: the SHA-256 costs no second read.
     """
+    if chunks is not None:
+        hasher = None
     with open(path, "rb") as f:
         size = os.fstat(f.fileno()).st_size
         head = _read_file_header(path, f, size)
+        if hasher is not None:
+            hasher.update(head)
         synthetic = None
         if head[:8] != FILE_MAGIC:
             synthetic = synthetic_file_header((size - FILE_HEADER_SIZE) // CHUNK_SIZE)
@@ -364,11 +392,21 @@ def inspect(path: str | os.PathLike[str]) -> Layout:
         buf = bytearray(CHUNK_SIZE)
         view = memoryview(buf)
         index = 0
+        whole_chunks = (size - FILE_HEADER_SIZE) // CHUNK_SIZE
         while True:
+            offset = FILE_HEADER_SIZE + index * CHUNK_SIZE
+            if chunks is not None and index not in chunks and index < whole_chunks:
+                info = _glance_chunk(f, index, offset)
+                if info is not None:
+                    layout.chunks.append(info)
+                    index += 1
+                    continue
+                f.seek(offset)
             got = f.readinto(buf)
             if not got:
                 break
-            offset = FILE_HEADER_SIZE + index * CHUNK_SIZE
+            if hasher is not None:
+                hasher.update(view[:got])
             layout.chunks.append(_check_chunk(index, offset, view[:got], index < header.chunk_count, problems))
             index += 1
             if got < CHUNK_SIZE:
@@ -855,9 +893,15 @@ def _assess_chunk(info: ChunkInfo, data: bytes, claimed: bool,
                 f"and free space at chunk offset {free:#x}, but from chunk offset {stopped:#x} the "
                 f"bytes are {state}; {lost} record{'s' if lost != 1 else ''} after record "
                 f"{last.record_id} lost", at + stopped, info.index, lost))
-        # cut the chunk back to the records that are there
+        # cut the chunk back to the records that are there. Both parsers also stop at the
+        # first record whose id is the header's last id, so that must be the last frame's
+        # id only if no earlier frame carries it (ids in damaged chunks repeat)
         struct.pack_into("<Q", patched, 16, (header.first_record_number + len(frames) - 1) & _U64)
-        struct.pack_into("<Q", patched, 32, last.record_id)
+        ids_seen = [f.record_id for f in frames]
+        if ids_seen.index(last.record_id) == len(ids_seen) - 1:
+            struct.pack_into("<Q", patched, 32, last.record_id)
+        elif header.last_record_id in ids_seen[:-1]:
+            struct.pack_into("<Q", patched, 32, (max(ids_seen) + 1) & _U64)
         struct.pack_into("<II", patched, 44, last.offset, stopped)
     for f in frames:
         if struct.unpack_from("<I", data, f.offset + f.size - 4)[0] != f.size and f.offset + f.size <= stopped:

@@ -103,6 +103,10 @@ FOUND = [
     ("ws01-sysmon-legacy", [("chunk", 0, "free_offset", 513)]),
     # out-of-range FILETIME / SYSTEMTIME, a name past the chunk, a far template offset
     ("dc01-sysmon", [("binxml", 959, 1014, 65535, True)]),
+    # a chunk cut back to its records whose last id repeats an earlier record's
+    ("dns03-security-v0", [("template", 417, "definition", 24), ("binxml", 828, 1837, 3537059326, True),
+                           ("record", 545, "id", 28), ("chunk", 2, "free_offset", 2147483647),
+                           ("chunk", 1, "first_id", 2147483648)]),
 ]
 
 
@@ -116,6 +120,7 @@ FOUND = [
 @example(case=FOUND[4])
 @example(case=FOUND[5])
 @example(case=FOUND[6])
+@example(case=FOUND[7])
 def test_mutated_logs_never_crash_hang_or_lose_to_pyevtx_rs(case):
     name, ops = case
     data = fuzz.apply(fuzz.seed_bytes(name), ops)
