@@ -26,6 +26,7 @@ class ReadOptions:
     jobs: int = 1
     scheduler: str | None = None     # Dask scheduler address, or a distributed.Client
     split_bytes: int = SPLIT_BYTES
+    threads: int = 1                 # pyevtx-rs parser threads per task (0: one per core)
 
 
 def plan(found: list[Found], opts: ReadOptions) -> list[FileTask]:
@@ -43,9 +44,10 @@ def plan(found: list[Found], opts: ReadOptions) -> list[FileTask]:
             bounds = [round(i * nchunks / parts) for i in range(parts + 1)]
             for i in range(parts):
                 tasks.append(FileTask(f.path, f.display, opts.backend, bounds[i], bounds[i + 1],
-                                      part=i, last_part=(i == parts - 1), sha256=sha))
+                                      part=i, last_part=(i == parts - 1), sha256=sha,
+                                      threads=opts.threads))
         else:
-            tasks.append(FileTask(f.path, f.display, opts.backend))
+            tasks.append(FileTask(f.path, f.display, opts.backend, threads=opts.threads))
     return tasks
 
 

@@ -35,6 +35,7 @@ class FileTask:
     part: int = 0          # position of this range within its file
     last_part: bool = True  # the range that owns the file's tail (and its recovery)
     sha256: str | None = None  # computed once by the caller when a file is split
+    threads: int = 1       # pyevtx-rs parser threads (number_of_threads)
 
 
 @dataclass(slots=True)
@@ -73,12 +74,14 @@ def sha256_file(path: str) -> str:
     return h.hexdigest()
 
 
-def _reader(backend: str):
+def _reader(backend: str, threads: int = 1):
     if backend == "python-evtx":
         from .readers import pyevtx
         return pyevtx.read_records
+    from functools import partial
+
     from .readers import rust
-    return rust.read_records
+    return partial(rust.read_records, threads=threads) if threads != 1 else rust.read_records
 
 
 def scan_file(task: FileTask) -> FileResult:
@@ -107,8 +110,19 @@ def _scan(task: FileTask, result: FileResult) -> None:
     st = os.stat(task.path)
     report.size = st.st_size
     whole = task.chunk_start is None
-    report.sha256 = task.sha256 or sha256_file(task.path)
-    layout = evtxfile.inspect(task.path)
+    if whole and task.sha256 is None:
+        # one read of the file for its SHA-256 and its framing checks
+        hasher = hashlib.sha256()
+        try:
+            layout = evtxfile.inspect(task.path, hasher=hasher)
+        except evtxfile.NotEvtxError:
+            report.sha256 = sha256_file(task.path)
+            raise
+        report.sha256 = hasher.hexdigest()
+    else:
+        report.sha256 = task.sha256 or sha256_file(task.path)
+        layout = evtxfile.inspect(
+            task.path, chunks=None if whole else range(task.chunk_start, task.chunk_stop))
     complete = sum(1 for c in layout.chunks if c.complete)
     start = 0 if whole else task.chunk_start
     stop = complete if whole else task.chunk_stop
@@ -120,7 +134,7 @@ def _scan(task: FileTask, result: FileResult) -> None:
             report.skipped += f.lost
         else:
             report.note(f.reason, offset=f.offset, chunk=f.chunk)
-    read = _reader(task.backend)
+    read = _reader(task.backend, task.threads)
     source_args = (task.display, report.sha256, task.backend)
     since = len(report.errors)
     if stop <= start:
