@@ -27,12 +27,15 @@ class ReadOptions:
     scheduler: str | None = None     # Dask scheduler address, or a distributed.Client
     split_bytes: int = SPLIT_BYTES
     threads: int = 1                 # pyevtx-rs parser threads per task (0: one per core)
+    spill_dir: str | None = None     # local folder for Sysmon side events (not with Dask)
 
 
 def plan(found: list[Found], opts: ReadOptions) -> list[FileTask]:
     """One task per file; big files split into ranges of whole chunks when parallel."""
     tasks: list[FileTask] = []
     parallel = opts.jobs > 1 or opts.scheduler is not None
+    # a Dask worker may be on another machine: its side events come back in the result
+    spill = opts.spill_dir if opts.scheduler is None else None
     for f in found:
         if f.problem:
             continue
@@ -45,9 +48,10 @@ def plan(found: list[Found], opts: ReadOptions) -> list[FileTask]:
             for i in range(parts):
                 tasks.append(FileTask(f.path, f.display, opts.backend, bounds[i], bounds[i + 1],
                                       part=i, last_part=(i == parts - 1), sha256=sha,
-                                      threads=opts.threads))
+                                      threads=opts.threads, spill_dir=spill))
         else:
-            tasks.append(FileTask(f.path, f.display, opts.backend, threads=opts.threads))
+            tasks.append(FileTask(f.path, f.display, opts.backend, threads=opts.threads,
+                                  spill_dir=spill))
     return tasks
 
 
@@ -151,6 +155,7 @@ def _fold(into: FileResult, part: FileResult) -> None:
             da[k] = da.get(k, 0) + v
     into.events.extend(part.events)
     into.activity.extend(part.activity)
+    into.spills.extend(part.spills)
 
 
 def problem_report(f: Found) -> FileReport:

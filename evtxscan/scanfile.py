@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from . import evtxfile
 from .normalize import ActivityEvent, ProcEvent, Source, normalize
 from .records import FileReport, LogStats
+from .spill import Spill, SpillWriter
 
 BACKENDS = ("evtx", "python-evtx")
 CHUNK = 65536
@@ -36,6 +37,7 @@ class FileTask:
     last_part: bool = True  # the range that owns the file's tail (and its recovery)
     sha256: str | None = None  # computed once by the caller when a file is split
     threads: int = 1       # pyevtx-rs parser threads (number_of_threads)
+    spill_dir: str | None = None  # write Sysmon side events here, not into the result
 
 
 @dataclass(slots=True)
@@ -60,7 +62,8 @@ class ReadOrderStats(LogStats):
 class FileResult:
     report: FileReport
     events: list[ProcEvent] = field(default_factory=list)
-    activity: list[ActivityEvent] = field(default_factory=list)
+    activity: list[ActivityEvent] = field(default_factory=list)  # when not spilled
+    spills: list[Spill] = field(default_factory=list)
 
 
 def sha256_file(path: str) -> str:
@@ -91,8 +94,9 @@ def scan_file(task: FileTask) -> FileResult:
     if task.chunk_start is not None:
         report.stats = ReadOrderStats()
     result = FileResult(report)
+    writer = SpillWriter(task.spill_dir) if task.spill_dir else None
     try:
-        _scan(task, result)
+        _scan(task, result, writer.add if writer else result.activity.append)
     except evtxfile.NotEvtxError as exc:
         report.status = "error"
         report.error(exc.reason)
@@ -102,10 +106,14 @@ def scan_file(task: FileTask) -> FileResult:
     except Exception as exc:  # a parser bug must not end a 40-host run
         report.status = "error"
         report.error(f"unexpected {type(exc).__name__}: {exc}")
+    finally:
+        spill = writer.close() if writer is not None else None
+        if spill is not None:
+            result.spills.append(spill)
     return result
 
 
-def _scan(task: FileTask, result: FileResult) -> None:
+def _scan(task: FileTask, result: FileResult, keep_activity) -> None:
     report = result.report
     st = os.stat(task.path)
     report.size = st.st_size
@@ -135,7 +143,7 @@ def _scan(task: FileTask, result: FileResult) -> None:
         else:
             report.note(f.reason, offset=f.offset, chunk=f.chunk)
     read = _reader(task.backend, task.threads)
-    source_args = (task.display, report.sha256, task.backend)
+    source_args = (task.display, report.sha256, task.backend, keep_activity)
     since = len(report.errors)
     if stop <= start:
         pass  # not one whole chunk: nothing for a parser (a cut chunk is recovered below)
@@ -198,7 +206,7 @@ def _recover_tail(task: FileTask, layout, result: FileResult, source_args) -> No
 
 
 def _collect(records, result: FileResult, source_args) -> None:
-    display, sha, backend = source_args
+    display, sha, backend, keep_activity = source_args
     report = result.report
     for raw in records:
         src = Source(display, sha, raw.record_id, raw.event_id, raw.channel, backend,
@@ -211,4 +219,4 @@ def _collect(records, result: FileResult, source_args) -> None:
             if ev.kind == "start":
                 report.process_events += 1
         else:
-            result.activity.append(ev)
+            keep_activity(ev)
