@@ -34,7 +34,7 @@ def evtx_files(paths: list[str]) -> list[str]:
     return sorted(out)
 
 
-def floor(paths: list[str], threads: int = 1) -> tuple[int, int]:
+def floor(paths: list[str], threads: int = 1, loads=json.loads) -> tuple[int, int]:
     records = process = 0
     search = _EVENT_ID.search
     for path in evtx_files(paths):
@@ -43,7 +43,7 @@ def floor(paths: list[str], threads: int = 1) -> tuple[int, int]:
             data = rec["data"]
             m = search(data)
             if m and int(m.group(1) or m.group(2)) in PROCESS_IDS:
-                json.loads(data)
+                loads(data)
                 process += 1
     return records, process
 
@@ -53,9 +53,15 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("paths", nargs="+")
     ap.add_argument("--threads", type=int, default=1,
                     help="pyevtx-rs number_of_threads (0: one per core)")
+    ap.add_argument("--orjson", action="store_true",
+                    help="json.loads -> orjson.loads (evtxscan uses orjson when installed)")
     args = ap.parse_args(argv)
+    loads = json.loads
+    if args.orjson:
+        import orjson
+        loads = orjson.loads
     t0 = time.perf_counter()
-    records, process = floor(args.paths, args.threads)
+    records, process = floor(args.paths, args.threads, loads)
     print(json.dumps({"records": records, "process": process,
                       "seconds": round(time.perf_counter() - t0, 3)}))
 
