@@ -17,13 +17,15 @@ records *how* it was resolved, so a responder knows how far to trust a chain:
 from __future__ import annotations
 
 import bisect
+import functools
 from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from .normalize import ProcEvent, Source, basename, parent_fields, synth_entity_id, to_ecs
+from .normalize import (ProcEnd, ProcEvent, Source, basename, parent_fields, synth_entity_id,
+                        to_ecs)
 
 #: A Sysmon 1 and a 4688 of the same process are written within this many microseconds.
 SAME_PROCESS_WINDOW_US = 2_000_000
@@ -128,10 +130,11 @@ class ProcessGraph:
 
     # ------------------------------------------------------------------ building
     @classmethod
-    def build(cls, events: Iterable[ProcEvent]) -> ProcessGraph:
+    def build(cls, events: Iterable[ProcEvent | ProcEnd]) -> ProcessGraph:
+        """The graph of these starts and ends (ends as ``ProcEvent`` or ``ProcEnd``)."""
         self = cls()
         starts: list[ProcEvent] = []
-        ends: list[ProcEvent] = []
+        ends: list[ProcEvent | ProcEnd] = []
         for ev in events:
             (starts if ev.kind == "start" else ends).append(ev)
         # Sysmon first so that a 4688 of the same process joins the Sysmon node; then
@@ -243,7 +246,7 @@ class ProcessGraph:
             out.append(n)
         return out
 
-    def _apply_ends(self, ends: list[ProcEvent], index: dict) -> None:
+    def _apply_ends(self, ends: list[ProcEvent | ProcEnd], index: dict) -> None:
         _sort_by(ends, lambda e: e.source.record_id, lambda e: e.source.file,
                  lambda e: e.timestamp)
         for ev in ends:
@@ -465,18 +468,25 @@ def _xml_text(text: str) -> str:
     return text
 
 
+@functools.lru_cache(maxsize=1 << 14)
+def _printable(text: str | None) -> str:
+    """``printable``, remembered: hosts, images and command lines repeat across nodes."""
+    from .textsafe import printable
+    return printable(text)
+
+
 def _graphml_node(p: Process) -> str:
     from .textsafe import printable
     sources = ";".join(f"{s.file}#{s.record_id}" for s in p.sources)
     return (f'<node id="{p.node}">\n'
-            f'  <data key="d0">{_xml_text(printable(p.host))}</data>\n'
+            f'  <data key="d0">{_xml_text(_printable(p.host))}</data>\n'
             f'  <data key="d1">{p.pid if p.pid is not None else -1}</data>\n'
-            f'  <data key="d2">{_xml_text(printable(p.name))}</data>\n'
-            f'  <data key="d3">{_xml_text(printable(p.executable))}</data>\n'
+            f'  <data key="d2">{_xml_text(_printable(p.name))}</data>\n'
+            f'  <data key="d3">{_xml_text(_printable(p.executable))}</data>\n'
             f'  <data key="d4">{_xml_text(p.entity_id)}</data>\n'
             f'  <data key="d5">{_xml_text(p.start_time or "")}</data>\n'
             f'  <data key="d6">{_xml_text(p.end_time or "")}</data>\n'
             f'  <data key="d7">{p.placeholder}</data>\n'
-            f'  <data key="d8">{_xml_text(printable(p.cmdline()))}</data>\n'
+            f'  <data key="d8">{_xml_text(_printable(p.cmdline()))}</data>\n'
             f'  <data key="d9">{_xml_text(printable(sources))}</data>\n'
             f'</node>\n')

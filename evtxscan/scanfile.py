@@ -15,7 +15,7 @@ import warnings
 from dataclasses import dataclass, field
 
 from . import evtxfile
-from .normalize import ActivityEvent, ProcEvent, Source, normalize
+from .normalize import ActivityEvent, ProcEnd, ProcEvent, Source, normalize
 from .records import FileReport, LogStats
 from .spill import Spill, SpillWriter
 
@@ -61,7 +61,7 @@ class ReadOrderStats(LogStats):
 @dataclass(slots=True)
 class FileResult:
     report: FileReport
-    events: list[ProcEvent] = field(default_factory=list)
+    events: list[ProcEvent | ProcEnd] = field(default_factory=list)  # ends as ProcEnd
     activity: list[ActivityEvent] = field(default_factory=list)  # when not spilled
     spills: list[Spill] = field(default_factory=list)
 
@@ -215,8 +215,10 @@ def _collect(records, result: FileResult, source_args) -> None:
         if ev is None:
             continue
         if isinstance(ev, ProcEvent):
-            result.events.append(ev)
             if ev.kind == "start":
+                result.events.append(ev)
                 report.process_events += 1
+            else:
+                result.events.append(ProcEnd.of(ev))
         else:
             keep_activity(ev)

@@ -13,8 +13,8 @@ with ``surrogatepass`` gets the original code units back.
 
 from __future__ import annotations
 
+import codecs
 import json
-import re
 from pathlib import Path
 
 from ..normalize import to_ecs
@@ -30,16 +30,22 @@ def dumps(doc: dict) -> str:
     return json.dumps(doc, ensure_ascii=True, sort_keys=True, separators=(",", ":"))
 
 
-_NOT_PRINTABLE_ASCII = re.compile(r"[^\x00-\x7e]")
+def _json_escapes(exc: UnicodeEncodeError) -> tuple[str, int]:
+    """Codec error handler: what ``json.dumps(ensure_ascii=True)`` writes for characters
+    beyond ASCII (surrogate pairs above the BMP)."""
+    out = []
+    for c in exc.object[exc.start:exc.end]:
+        n = ord(c)
+        if n > 0xFFFF:
+            n -= 0x10000
+            out.append(f"\\u{0xD800 | (n >> 10):04x}\\u{0xDC00 | (n & 0x3FF):04x}")
+        else:
+            out.append(f"\\u{n:04x}")
+    return "".join(out), exc.end
 
 
-def _json_escape(m: re.Match[str]) -> str:
-    """What ``json.dumps(ensure_ascii=True)`` writes for a character beyond ASCII (or DEL)."""
-    n = ord(m.group(0))
-    if n > 0xFFFF:
-        n -= 0x10000
-        return f"\\u{0xD800 | (n >> 10):04x}\\u{0xDC00 | (n & 0x3FF):04x}"
-    return f"\\u{n:04x}"
+_ASCII_ESCAPES = "evtxscan.json-ascii"
+codecs.register_error(_ASCII_ESCAPES, _json_escapes)
 
 
 def dumps_ecs(doc: dict) -> str:
@@ -56,9 +62,10 @@ def dumps_ecs(doc: dict) -> str:
         raw = orjson.dumps(doc, option=orjson.OPT_SORT_KEYS)
     except TypeError:
         return dumps(doc)
-    if raw.isascii() and b"\x7f" not in raw:
-        return raw.decode("ascii")
-    return _NOT_PRINTABLE_ASCII.sub(_json_escape, raw.decode("utf-8"))
+    text = raw.decode("ascii") if raw.isascii() else \
+        raw.decode("utf-8").encode("ascii", _ASCII_ESCAPES).decode("ascii")
+    # DEL is ASCII, so only json escapes it; it can only be inside a string here
+    return text.replace("\x7f", "\\u007f") if "\x7f" in text else text
 
 
 def timesketch_fields(doc: dict) -> dict:
