@@ -121,6 +121,14 @@ class Analysis:
         return [r for r in self.reports if host in r.stats.computers]
 
 
+def _drain(results: list) -> Iterable:
+    """The process events of every result, each result's list let go once read (the
+    graph keeps what it needs; a second list of every event would only add to the peak)."""
+    for res in results:
+        events, res.events = res.events, []
+        yield from events
+
+
 def analyze(paths: list[str], *, read: ReadOptions = ReadOptions(),
             rule_paths: Iterable[str] = (), include_default_rules: bool = True,
             progress: Progress | None = None,
@@ -141,13 +149,11 @@ def analyze(paths: list[str], *, read: ReadOptions = ReadOptions(),
     if on_file:
         for r in reports:
             on_file(r)
-    events = [ev for res in results for ev in res.events]
     activity = ActivityIndex.from_spills([s for res in results for s in res.spills],
                                          (ev for res in results for ev in res.activity),
                                          spill_dir, remove=read.spill_dir is None)
+    graph = ProcessGraph.build(_drain(results))
     del results
-    graph = ProcessGraph.build(events)
-    del events
     engine = RuleEngine(ruleset.rules)
     alerts = evaluate(graph, engine.match)
     analysis = Analysis(list(paths), reports, graph, activity, ruleset, alerts)

@@ -17,7 +17,7 @@ import hashlib
 import re
 import sys
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import FrozenInstanceError, dataclass, field
 from datetime import datetime, timezone
 from typing import NamedTuple
 
@@ -47,24 +47,68 @@ INTEGRITY_BY_SID = {
 ELEVATION_TYPES = {"%%1936": "default", "%%1937": "full", "%%1938": "limited"}
 
 
-@dataclass(slots=True, frozen=True)
 class Source:
-    """Where an event came from: enough for a responder to find the record again."""
+    """Where an event came from: enough for a responder to find the record again.
 
-    file: str
-    sha256: str
-    record_id: int
-    event_id: int
-    channel: str
-    backend: str
-    recovered: bool = False
+    Immutable, like a frozen dataclass of ``file, sha256, record_id, event_id, channel,
+    backend, recovered``.  Stored as the record id plus one tuple of the rest, shared by
+    every record of a file with the same event id: every process start and end keeps
+    its ``Source``, and this halves what each costs (48 bytes instead of 88 + an int).
+    """
+
+    __slots__ = ("_origin", "record_id")
+    _FIELDS = ("file", "sha256", "record_id", "event_id", "channel", "backend", "recovered")
+
+    def __init__(self, file: str, sha256: str, record_id: int, event_id: int, channel: str,
+                 backend: str, recovered: bool = False) -> None:
+        object.__setattr__(self, "_origin",
+                           _origin(file, sha256, event_id, channel, backend, recovered))
+        object.__setattr__(self, "record_id", record_id)
+
+    file = property(lambda self: self._origin[0])
+    sha256 = property(lambda self: self._origin[1])
+    event_id = property(lambda self: self._origin[2])
+    channel = property(lambda self: self._origin[3])
+    backend = property(lambda self: self._origin[4])
+    recovered = property(lambda self: self._origin[5])
+
+    def _astuple(self) -> tuple:
+        f, sha, eid, channel, backend, recovered = self._origin
+        return (f, sha, self.record_id, eid, channel, backend, recovered)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise FrozenInstanceError(f"cannot delete field {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._astuple() == other._astuple()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(self._astuple())
+
+    def __repr__(self) -> str:
+        return "Source(" + ", ".join(f"{k}={v!r}" for k, v in zip(self._FIELDS, self._astuple())) + ")"
+
+    def __reduce__(self):
+        return (Source, self._astuple())
 
     def to_json(self) -> dict:
-        d = {"file": self.file, "sha256": self.sha256, "record_id": self.record_id,
-             "event_id": self.event_id, "channel": self.channel, "backend": self.backend}
-        if self.recovered:
+        f, sha, eid, channel, backend, recovered = self._origin
+        d = {"file": f, "sha256": sha, "record_id": self.record_id,
+             "event_id": eid, "channel": channel, "backend": backend}
+        if recovered:
             d["recovered"] = True
         return d
+
+
+@functools.lru_cache(maxsize=1024, typed=True)
+def _origin(file: str, sha256: str, event_id: int, channel: str, backend: str,
+            recovered: bool) -> tuple:
+    return (file, sha256, event_id, channel, backend, recovered)
 
 
 @dataclass(slots=True)
