@@ -236,7 +236,7 @@ class Outcome:
     seconds: float
 
 
-def pyevtx_rs_records(path: str) -> int:
+def _count_pyevtx_rs(path: str) -> int:
     import evtx
     n = 0
     try:
@@ -251,6 +251,37 @@ def pyevtx_rs_records(path: str) -> int:
         except RuntimeError:
             continue
         n += 1
+
+
+def pyevtx_rs_records(path: str, timeout: float = 10) -> int:
+    """What pyevtx-rs alone reads (going on after errors), or -1 when it hangs.
+
+    pyevtx-rs on the *raw* mutated bytes can hang for good (a looping string table chain
+    does it, holding the GIL), so it runs in a forked child that is killed after
+    ``timeout``.  evtxscan never hands pyevtx-rs such a chunk (``assess`` cuts the loop).
+    """
+    if not hasattr(os, "fork"):
+        return _count_pyevtx_rs(path)
+    import select
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child: count, report, leave without running any cleanup
+        try:
+            os.close(r)
+            os.write(w, str(_count_pyevtx_rs(path)).encode())
+        finally:
+            os._exit(0)
+    os.close(w)
+    out = b""
+    try:
+        ready, _, _ = select.select([r], [], [], timeout)
+        out = os.read(r, 64) if ready else b""
+    finally:
+        os.close(r)
+        if not out:
+            os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    return int(out) if out else -1
 
 
 def _alarm(signum, frame):  # noqa: ANN001
@@ -281,12 +312,12 @@ def check(data: bytes, workdir: Path) -> Outcome:
             records.append(rep.records)
             # the graph and the rules saw every process event the reader produced
             assert len(analysis.graph.procs) >= 0 and isinstance(analysis.alerts, list)
-        rs = pyevtx_rs_records(str(path))
     finally:
         if old is not None:
             signal.alarm(0)
             signal.signal(signal.SIGALRM, old)
-    return Outcome(tuple(statuses), tuple(records), rs, time.monotonic() - started)
+    seconds = time.monotonic() - started
+    return Outcome(tuple(statuses), tuple(records), pyevtx_rs_records(str(path)), seconds)
 
 
 #: a python-backend record/chunk error names the exception it caught; only BadRecord (the
@@ -335,6 +366,9 @@ def _worker(args: tuple[int, int, int, str]) -> dict:
         else:
             key = "/".join(out.statuses)
             tally["statuses"][key] = tally["statuses"].get(key, 0) + 1
+            if out.rs_records < 0:
+                tally.setdefault("pyevtx_rs_hangs", []).append({"index": index, "seed": name,
+                                                                "ops": repr(ops)})
             if out.records[0] < out.rs_records:
                 tally["fewer_than_pyevtx_rs"].append({"index": index, "seed": name, "ops": repr(ops),
                                                       "ours": out.records[0], "pyevtx_rs": out.rs_records})
@@ -384,7 +418,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{total} cases (seed {args.seed}) in {elapsed:.0f} s on {args.jobs} jobs: "
           f"{len(failures)} failures; slowest case {max(t['max_seconds'] for t in tallies):.2f} s")
     print("statuses (evtx/python-evtx):", json.dumps(dict(sorted(statuses.items(), key=lambda kv: -kv[1]))))
+    hangs = [f for t in tallies for f in t.get("pyevtx_rs_hangs", [])]
     print(f"cases where the evtx backend read fewer records than pyevtx-rs alone: {len(fewer)}")
+    print(f"cases where pyevtx-rs alone hangs on the raw bytes (evtxscan does not): {len(hangs)}")
+    for f in hangs[:5]:
+        print("  pyevtx-rs hangs:", json.dumps(f))
     for f in fewer[:10]:
         print("  fewer:", json.dumps(f))
     for f in failures[:20]:

@@ -29,6 +29,7 @@ from evtxscan.evtxfile import (
     inspect,
     parse_chunk_header,
     recover_truncated_chunk_from_file,
+    seal_chunk,
     walk_records,
 )
 from evtxscan.pipeline import ReadOptions, merge, plan
@@ -186,6 +187,27 @@ def test_a_chunk_header_promising_records_the_disk_never_got_counts_them(clean, 
     assert rep.status == "partial" and rep.records == len(ids)
     assert rep.records + rep.skipped == 450  # every lost record is counted, none twice
     assert [e.chunk for e in rep.errors] == [5, 6]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_looping_string_table_chain_is_cut_instead_of_hanging_the_parser(clean, tmp_path, backend):
+    """Two names' next-offsets pointing at each other, checksums resealed (a crafted log):
+    pyevtx-rs follows the chain forever, holding the GIL, and the scan would never end
+    (found by bench/fuzz.py as a flipped bit in a string table entry)."""
+    data = bytearray(clean.read_bytes())
+    chunk = bytearray(data[chunk_offset(1):chunk_offset(2)])
+    heads = struct.unpack_from("<64I", chunk, 128)
+    low, high = sorted(h for h in heads if h)[:2]
+    bucket = heads.index(low)
+    struct.pack_into("<I", chunk, high, low)
+    struct.pack_into("<I", chunk, low, high)  # low -> high -> low -> ...
+    seal_chunk(chunk)
+    data[chunk_offset(1):chunk_offset(2)] = chunk
+    (tmp_path / "loop.evtx").write_bytes(data)
+    rep = scan(tmp_path / "loop.evtx", backend)
+    assert rep.status == "ok" and rep.records == 450
+    assert rep.notes and all(n.chunk == 1 and "loops" in n.reason for n in rep.notes)
+    assert any(f"string table chain {bucket} loops" in n.reason for n in rep.notes)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
