@@ -7,6 +7,7 @@ rules -> triage.  Outputs are written elsewhere (``evtxscan.outputs``).
 
 from __future__ import annotations
 
+import gc
 import shutil
 import tempfile
 import weakref
@@ -133,7 +134,24 @@ def analyze(paths: list[str], *, read: ReadOptions = ReadOptions(),
             rule_paths: Iterable[str] = (), include_default_rules: bool = True,
             progress: Progress | None = None,
             on_file: Callable[[FileReport], None] | None = None) -> Analysis:
-    """Read the evidence under ``paths`` and run every stage over it."""
+    """Read the evidence under ``paths`` and run every stage over it.
+
+    The cyclic garbage collector is paused meanwhile: the stages make millions of
+    long-lived objects and hardly any reference cycles, and the collector would walk the
+    growing heap again and again (5-7% of a scan).  One full collection at the end frees
+    the few cycles made meanwhile and leaves the results in the oldest generation.
+    """
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _analyze(paths, read, rule_paths, include_default_rules, progress, on_file)
+    finally:
+        if paused:
+            gc.enable()
+            gc.collect()
+
+
+def _analyze(paths, read, rule_paths, include_default_rules, progress, on_file) -> Analysis:
     from pathlib import Path
 
     from .rules import RuleEngine, load_rules

@@ -115,6 +115,28 @@ class LogStats:
         if provider:
             self.providers[provider] = self.providers.get(provider, 0) + 1
 
+    def absorb(self, first_read: int, last_read: int, lo: int, hi: int,
+               gaps: list[tuple[int, int]], first_time: str | None, last_time: str | None,
+               counts: dict[tuple[int | None, str | None], int]) -> None:
+        """What ``add`` would have gathered from a run of records, counted by a reader's
+        own loop: ids read first and last, smallest and largest, gaps in read order, time
+        span, and counts per (event id, provider)."""
+        if first_time and (self.first_time is None or first_time < self.first_time):
+            self.first_time = first_time
+        if last_time and (self.last_time is None or last_time > self.last_time):
+            self.last_time = last_time
+        if self.first_record_id is None or lo < self.first_record_id:
+            self.first_record_id = lo
+        if self.last_record_id is None or hi > self.last_record_id:
+            self.last_record_id = hi
+        self.gaps.extend(gaps)
+        self._prev_id = last_read
+        for (event_id, provider), n in counts.items():
+            if event_id is not None:
+                self.event_ids[event_id] = self.event_ids.get(event_id, 0) + n
+            if provider:
+                self.providers[provider] = self.providers.get(provider, 0) + n
+
     def add_identity(self, channel: str, computer: str) -> None:
         """Count channel/computer of a record read in full (cheap to know only then)."""
         for counter, key in ((self.channels, channel), (self.computers, computer)):

@@ -8,6 +8,7 @@ touches no shared state.  File-level problems become a ``FileReport`` with statu
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import io
 import os
@@ -57,6 +58,12 @@ class ReadOrderStats(LogStats):
         self.last_read = record_id
         LogStats.add(self, record_id, time_created, event_id, provider)
 
+    def absorb(self, first_read: int, last_read: int, *rest) -> None:
+        if self.first_read is None:
+            self.first_read = first_read
+        self.last_read = last_read
+        LogStats.absorb(self, first_read, last_read, *rest)
+
 
 @dataclass(slots=True)
 class FileResult:
@@ -95,6 +102,8 @@ def scan_file(task: FileTask) -> FileResult:
         report.stats = ReadOrderStats()
     result = FileResult(report)
     writer = SpillWriter(task.spill_dir) if task.spill_dir else None
+    paused = gc.isenabled()  # in a worker: as in analyze(), no cycles worth the walks
+    gc.disable()
     try:
         _scan(task, result, writer.add if writer else result.activity.append)
     except evtxfile.NotEvtxError as exc:
@@ -107,6 +116,8 @@ def scan_file(task: FileTask) -> FileResult:
         report.status = "error"
         report.error(f"unexpected {type(exc).__name__}: {exc}")
     finally:
+        if paused:
+            gc.enable()
         spill = writer.close() if writer is not None else None
         if spill is not None:
             result.spills.append(spill)
