@@ -87,21 +87,30 @@ def event_data(ev: dict) -> dict[str, str]:
 def _attr(elem: object, name: str) -> str:
     """An attribute's text.  In a damaged record a value may change type (a number where a
     SID or a time should be) or an element may have no attribute map at all."""
-    attrs = elem.get("#attributes") if isinstance(elem, dict) else None
-    return json_text(attrs.get(name)) if isinstance(attrs, dict) else ""
+    attrs = elem.get("#attributes") if type(elem) is dict else None
+    if type(attrs) is not dict:
+        return ""
+    v = attrs.get(name)
+    return v if type(v) is str else json_text(v)
 
 
 def from_json(doc: dict, record_id: int, recovered: bool = False) -> RawRecord:
     ev = doc["Event"]
     sysn = ev["System"]
+    eid, ver, rid = sysn.get("EventID"), sysn.get("Version"), sysn.get("EventRecordID")
+    chan, comp = sysn.get("Channel"), sysn.get("Computer")
+    created = _attr(sysn.get("TimeCreated"), "SystemTime")
     return RawRecord(
-        record_id=int(sysn.get("EventRecordID") or record_id),
-        event_id=int(json_text(sysn.get("EventID"))),
-        version=int(json_text(sysn.get("Version")) or 0),
+        # the usual types first (an int, a string); json_text for whatever else a
+        # damaged or unusual record holds
+        record_id=int(rid or record_id),
+        event_id=eid if type(eid) is int else int(json_text(eid)),
+        version=ver if type(ver) is int else int(json_text(ver) or 0),
         provider=_attr(sysn.get("Provider"), "Name"),
-        channel=json_text(sysn.get("Channel")),
-        computer=json_text(sysn.get("Computer")),
-        time_created=iso_micro(_attr(sysn.get("TimeCreated"), "SystemTime")),
+        channel=chan if type(chan) is str else json_text(chan),
+        computer=comp if type(comp) is str else json_text(comp),
+        time_created=created if len(created) == 27 and created[19] == "." and created[26] == "Z"
+        and created[10] == "T" else iso_micro(created),
         user_sid=_attr(sysn.get("Security"), "UserID"),
         data=event_data(ev),
         recovered=recovered,
