@@ -9,10 +9,13 @@ or two copies of a log) is one node, hence one alert listing every source record
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from .graph import Process, ProcessGraph
+
+#: ``event.category`` of every process document (``normalize.to_ecs``)
+PROCESS_CATEGORIES = ("process",)
 
 SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3}
 
@@ -79,13 +82,23 @@ class Alert:
         return f"{par} -> {self.process.name} (pid {self.process.pid})"
 
 
-def evaluate(graph: ProcessGraph, match: Callable[[dict], list],
-             nodes: Iterable[Process] | None = None) -> list[Alert]:
-    """Every (rule, process) match, in deterministic order."""
+def evaluate(graph: ProcessGraph, engine, nodes: Iterable[Process] | None = None) -> list[Alert]:
+    """Every (rule, process) match, in deterministic order.
+
+    When the rules' deciding fields (``RuleEngine.deciding_fields``) are among those the
+    graph gives cheaply (``ProcessGraph.SKELETON_FIELDS``: names and paths of the process
+    and its parent), a process whose skeleton no rule could match is skipped without
+    building its full ECS document; the default rule needs ``process.parent.name`` only.
+    """
+    categories = PROCESS_CATEGORIES
+    deciding = engine.deciding_fields(categories)
+    cheap = deciding is not None and deciding <= graph.SKELETON_FIELDS
     alerts: list[Alert] = []
     for p in (nodes if nodes is not None else graph.processes()):
+        if cheap and not engine.could_match(categories, graph.skeleton(p.node)):
+            continue
         doc = graph.ecs(p.node)
-        for rule in match(doc):
+        for rule in engine.match(doc):
             alerts.append(Alert(rule, p, doc))
     alerts.sort(key=lambda a: a.sort_key)
     return alerts

@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import shutil
 import tempfile
+import time
 import weakref
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -91,6 +92,8 @@ class Analysis:
     activity: ActivityIndex
     ruleset: object              # evtxscan.rules.RuleSet
     alerts: list[Alert]
+    jobs: int = 1                # worker processes the read ran with (``--jobs`` resolved)
+    timings: dict[str, float] = field(default_factory=dict)  # stage -> wall seconds
 
     @property
     def files_by_status(self) -> dict[str, int]:
@@ -157,13 +160,29 @@ def _analyze(paths, read, rule_paths, include_default_rules, progress, on_file) 
     from .rules import RuleEngine, load_rules
     from .triage import attach_triage
 
-    ruleset = load_rules([Path(p) for p in rule_paths], include_default=include_default_rules)
+    def rules():
+        return load_rules([Path(p) for p in rule_paths], include_default=include_default_rules)
+
+    lap = _Laps()
     spill_dir = read.spill_dir or tempfile.mkdtemp(prefix="evtxscan-activity-")
     try:
-        reports, results = read_all(list(paths), replace(read, spill_dir=spill_dir), progress)
+        if read.jobs != 1 or read.scheduler is not None:
+            # this process only waits for the workers: load the rules meanwhile (importing
+            # eql alone builds its grammar's parser, about a second)
+            from concurrent.futures import ThreadPoolExecutor
+            with ThreadPoolExecutor(1, thread_name_prefix="evtxscan-rules") as ex:
+                pending = ex.submit(rules)
+                reports, results, ran = read_all(list(paths),
+                                                 replace(read, spill_dir=spill_dir), progress)
+                ruleset = pending.result()
+        else:
+            ruleset = rules()
+            reports, results, ran = read_all(list(paths), replace(read, spill_dir=spill_dir),
+                                             progress)
     except BaseException:
         shutil.rmtree(spill_dir, ignore_errors=True)
         raise
+    lap("read")
     if on_file:
         for r in reports:
             on_file(r)
@@ -172,8 +191,26 @@ def _analyze(paths, read, rule_paths, include_default_rules, progress, on_file) 
                                          spill_dir, remove=read.spill_dir is None)
     graph = ProcessGraph.build(_drain(results))
     del results
+    lap("graph")
     engine = RuleEngine(ruleset.rules)
-    alerts = evaluate(graph, engine.match)
-    analysis = Analysis(list(paths), reports, graph, activity, ruleset, alerts)
+    alerts = evaluate(graph, engine)
+    lap("rules")
+    analysis = Analysis(list(paths), reports, graph, activity, ruleset, alerts,
+                        jobs=ran.jobs, timings=lap.seen)
     attach_triage(analysis)
+    lap("triage")
     return analysis
+
+
+class _Laps:
+    """Wall time per stage, for ``scan --timings`` (never written into reports, which
+    must not change from run to run)."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, float] = {}
+        self._t = time.perf_counter()
+
+    def __call__(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.seen[stage] = self.seen.get(stage, 0.0) + now - self._t
+        self._t = now

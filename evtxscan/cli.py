@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from pathlib import Path
 
 from . import __version__
@@ -22,8 +23,9 @@ def _common(p: argparse.ArgumentParser) -> None:
                    help="evidence files or folders (searched recursively for .evtx)")
     p.add_argument("--backend", choices=("evtx", "python-evtx"), default="evtx",
                    help="record reader: pyevtx-rs (fast, default) or pure-Python python-evtx")
-    p.add_argument("-j", "--jobs", type=int, default=1,
-                   help="worker processes across files and chunk ranges (default 1)")
+    p.add_argument("-j", "--jobs", type=int, default=0,
+                   help="worker processes across files and chunk ranges; 0 (default): one "
+                        "per core when the evidence is 256 MB or more, else 1")
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="run the per-file stage on a Dask distributed scheduler")
     p.add_argument("--rules", action="append", default=[], metavar="PATH",
@@ -55,6 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="report format, repeatable (default: jsonl and graphml)")
     scan.add_argument("--case", metavar="FILE",
                       help="case file with checklist progress (default: OUTDIR/case.json)")
+    scan.add_argument("--timings", action="store_true",
+                      help="print the wall time of each stage on stderr")
     rules = sub.add_parser("rules", help="list the rules that load and those skipped")
     rules.add_argument("paths", nargs="*", metavar="PATH", help="rule files or folders")
     rules.add_argument("--no-default-rules", action="store_true")
@@ -79,8 +83,8 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_rules(args)
     if getattr(args, "lang", None) is None:
         args.lang = default_lang()
-    if args.jobs < 1:
-        ap.error("--jobs must be at least 1")
+    if args.jobs < 0:
+        ap.error("--jobs must be 0 (auto) or more")
     try:
         from .timefmt import parse_timezone
         parse_timezone(args.timezone)
@@ -169,7 +173,12 @@ def cmd_scan(args) -> int:
         formats = ["jsonl"] + formats
     options = {"lang": args.lang, "timezone": args.timezone,
                "case": args.case or str(out / "case.json")}
-    write(analysis, out, formats, options)
+    t0 = time.perf_counter()
+    write(analysis, out, formats, options, jobs=analysis.jobs)
+    if args.timings:
+        stages = dict(analysis.timings, write=time.perf_counter() - t0)
+        print("evtxscan: timings: " + ", ".join(f"{k} {v:.2f} s" for k, v in stages.items())
+              + f" (jobs {analysis.jobs})", file=sys.stderr)
     if not args.quiet:
         print(summary.render_text(analysis))
         print(f"Reports written to {out}")

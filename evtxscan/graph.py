@@ -24,8 +24,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from .normalize import (ProcEnd, ProcEvent, Source, basename, parent_fields, synth_entity_id,
-                        to_ecs)
+from .normalize import (ProcEnd, ProcEvent, Source, basename, name_of, parent_fields,
+                        synth_entity_id, to_ecs)
 
 #: A Sysmon 1 and a 4688 of the same process are written within this many microseconds.
 SAME_PROCESS_WINDOW_US = 2_000_000
@@ -401,6 +401,24 @@ class ProcessGraph:
             for k, v in graph.items():
                 rec.setdefault(k, v)
         return rec
+
+    #: fields ``skeleton`` holds, with the values ``ecs`` gives them
+    SKELETON_FIELDS = frozenset({("process", "name"), ("process", "executable"),
+                                 ("process", "parent", "name"),
+                                 ("process", "parent", "executable")})
+
+    def skeleton(self, node: int) -> dict:
+        """The part of ``ecs(node)`` a rule prefilter looks at (``SKELETON_FIELDS``), at a
+        fraction of its cost."""
+        p = self.procs[node]
+        exe = p.primary.executable
+        proc: dict = {"parent": self.parent_doc(node)}
+        if exe:
+            proc["executable"] = exe
+            name = name_of(exe)
+            if name:
+                proc["name"] = name
+        return {"event": {"category": ["process"]}, "process": proc}
 
     def ecs(self, node: int) -> dict:
         """The ECS document of a process: its primary start record, parent fields

@@ -493,7 +493,7 @@ def process_fields(ev: ProcEvent) -> dict:
     exe = ev.executable
     if exe:
         p["executable"] = exe
-        name = _name_of(exe)
+        name = name_of(exe)
         if name:
             p["name"] = name
     cmd = ev.command_line
@@ -524,7 +524,7 @@ def process_fields(ev: ProcEvent) -> dict:
 
 
 @functools.lru_cache(maxsize=_SHARED)
-def _name_of(path: str) -> str:
+def name_of(path: str) -> str:
     return basename(path)
 
 
@@ -537,7 +537,7 @@ def parent_fields(pid: int | None, executable: str | None, command_line: str | N
         p["entity_id"] = entity_id
     if executable:
         p["executable"] = executable
-        name = _name_of(executable)
+        name = name_of(executable)
         if name:
             p["name"] = name
     if command_line:

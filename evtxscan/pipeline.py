@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .discover import Found, discover
 from .records import FileReport
@@ -16,6 +16,10 @@ from .scanfile import CHUNK, HEADER, FileResult, FileTask, scan_file, sha256_fil
 
 #: Files larger than this are split into chunk ranges when more than one job runs.
 SPLIT_BYTES = 64 << 20
+#: With ``jobs=0`` (auto) evidence at least this big gets one worker per core: below it
+#: starting worker processes costs more than it saves.
+AUTO_PARALLEL_BYTES = 256 << 20
+MAX_AUTO_JOBS = 8
 
 Progress = Callable[[int, int, str], None]
 
@@ -23,11 +27,23 @@ Progress = Callable[[int, int, str], None]
 @dataclass(frozen=True, slots=True)
 class ReadOptions:
     backend: str = "evtx"
-    jobs: int = 1
+    jobs: int = 1                    # 0: auto (see ``resolve_jobs``)
     scheduler: str | None = None     # Dask scheduler address, or a distributed.Client
     split_bytes: int = SPLIT_BYTES
     threads: int = 1                 # pyevtx-rs parser threads per task (0: one per core)
     spill_dir: str | None = None     # local folder for Sysmon side events (not with Dask)
+
+
+def resolve_jobs(found: list[Found], opts: ReadOptions) -> ReadOptions:
+    """``jobs=0`` means one worker per core (at most ``MAX_AUTO_JOBS``) when the evidence
+    is big enough to gain from it, else 1."""
+    if opts.jobs > 0:
+        return opts
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") \
+        else (os.cpu_count() or 1)
+    total = sum(_size(f.path) for f in found if not f.problem)
+    jobs = min(cores, MAX_AUTO_JOBS) if total >= AUTO_PARALLEL_BYTES else 1
+    return replace(opts, jobs=max(1, jobs))
 
 
 def plan(found: list[Found], opts: ReadOptions) -> list[FileTask]:
@@ -164,14 +180,16 @@ def problem_report(f: Found) -> FileReport:
     return rep
 
 
-def read_all(paths: list[str], opts: ReadOptions,
-             progress: Progress | None = None) -> tuple[list[FileReport], list[FileResult]]:
-    """Discover and read everything; reports for every path, results for readable files."""
+def read_all(paths: list[str], opts: ReadOptions, progress: Progress | None = None
+             ) -> tuple[list[FileReport], list[FileResult], ReadOptions]:
+    """Discover and read everything; reports for every path, results for readable files,
+    and the options as run (``jobs`` resolved)."""
     found = discover(paths)
+    opts = resolve_jobs(found, opts)
     reports = [problem_report(f) for f in found if f.problem]
     results: list[FileResult] = []
     for r in merge(run_tasks(plan(found, opts), opts, progress)):
         reports.append(r.report)
         results.append(r)
     reports.sort(key=lambda r: r.path)
-    return reports, results
+    return reports, results, opts

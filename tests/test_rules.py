@@ -496,3 +496,42 @@ def test_matching_is_fast_enough_for_a_scan(default_engine):
     elapsed = time.perf_counter() - start
     assert hits == 10000
     assert elapsed < 2.0, f"{len(events) / elapsed:.0f} events/s"
+
+
+def _alerts_by_full_documents(graph, engine):
+    """What ``evaluate`` must return: every process' full ECS document through ``match``."""
+    return sorted(((r.rule_id, p.node) for p in graph.processes()
+                   for r in engine.match(graph.ecs(p.node))))
+
+
+def test_the_skeleton_holds_what_the_full_document_holds(analysis):
+    graph = analysis.graph
+    from evtxscan.rules.fields import resolve
+    checked = 0
+    for p in graph.processes():
+        doc, skel = graph.ecs(p.node), graph.skeleton(p.node)
+        for path in graph.SKELETON_FIELDS:
+            assert resolve(skel, path) == resolve(doc, path), (p.node, path)
+            checked += resolve(doc, path) is not None
+    assert checked > 4 * 100  # every field present on most of the ~130 processes
+
+
+def test_skipping_processes_by_their_skeleton_loses_no_alert(analysis, upstream_ruleset):
+    from evtxscan.alerts import PROCESS_CATEGORIES, evaluate
+    graph = analysis.graph
+    default = RuleEngine(analysis.ruleset.rules)
+    assert default.deciding_fields(PROCESS_CATEGORIES) <= graph.SKELETON_FIELDS
+    got = sorted((a.rule.rule_id, a.process.node) for a in evaluate(graph, default))
+    assert got == _alerts_by_full_documents(graph, default) and len(got) == 10
+    # each upstream process rule alone: the skeleton path where its deciding fields are
+    # cheap, the full documents where they are not; both must agree with brute force
+    cheap = fired = 0
+    for rule in upstream_ruleset.rules:
+        engine = RuleEngine([rule])
+        deciding = engine.deciding_fields(PROCESS_CATEGORIES)
+        cheap += deciding is not None and deciding <= graph.SKELETON_FIELDS
+        want = _alerts_by_full_documents(graph, engine)
+        assert sorted((a.rule.rule_id, a.process.node) for a in evaluate(graph, engine)) \
+            == want, rule.source
+        fired += bool(want)
+    assert cheap >= 20 and fired >= 3, (cheap, fired)

@@ -115,6 +115,24 @@ class RuleEngine:
                 self._plans[categories] = plan
         return plan
 
+    def deciding_fields(self, categories: tuple[str, ...]) -> frozenset[FieldPath] | None:
+        """The fields whose values alone decide whether an event of these categories can
+        match any rule (the index keys), or None when some rule must see every event.
+        A caller that can produce these fields cheaply skips building the full event for
+        most events (``could_match``)."""
+        plan = self._plan(categories)
+        if plan.always:
+            return None
+        return frozenset(index.path for index in plan.indexes)
+
+    def could_match(self, categories: tuple[str, ...], fields: dict) -> bool:
+        """False when no rule can match an event of ``categories`` whose deciding fields
+        are ``fields`` (an event document holding at least those)."""
+        plan = self._plan(categories)
+        if plan.always:
+            return True
+        return bool(plan.indexes) and bool(_candidates(plan, EventView.of(fields)))
+
     def rules_for(self, categories: Iterable[str]) -> tuple[Rule, ...]:
         """The rules an event of these categories is checked against, in order."""
         return tuple(self.rules[p] for p in self._plan(tuple(categories)).positions)
