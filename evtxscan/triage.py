@@ -27,6 +27,8 @@ in another language.  Tool names live in ``evtxscan.toolsets``, not here.
 
 from __future__ import annotations
 
+import functools
+
 import re
 from collections import defaultdict
 from datetime import datetime, timezone
@@ -256,16 +258,20 @@ def related_alerts(alert, by_host: dict[str, list]) -> dict:
 
 
 class _PrevalenceIndex:
-    """(parent name, child name) -> [(host, normalized command line)] over the case."""
+    """(parent name, child name) -> [(host, normalized command line)] over the case, for
+    the child names asked about (``facet`` only looks up pairs of an alert's child)."""
 
-    def __init__(self, graph) -> None:
+    def __init__(self, graph, children: set[str]) -> None:
         self.pairs: dict[tuple[str, str], list[tuple[str, str | None]]] = defaultdict(list)
+        key = functools.lru_cache(maxsize=1 << 14)(tool_key)  # names repeat all case long
         for q in graph.processes():
+            child = key(q.name)
+            if child not in children:
+                continue
             par = graph.parent(q.node)
             if par is None:
                 continue
-            self.pairs[(tool_key(par.name), tool_key(q.name))].append(
-                (q.host, _norm_cmdline(q.cmdline())))
+            self.pairs[(key(par.name), child)].append((q.host, _norm_cmdline(q.cmdline())))
         self.hosts = graph.hosts()
 
     def facet(self, graph, p: Process) -> dict:
@@ -440,7 +446,8 @@ def attach_triage(analysis) -> None:
     by_host: dict[str, list] = defaultdict(list)
     for a in analysis.alerts:
         by_host[a.host.lower()].append(a)
-    prevalence = _PrevalenceIndex(analysis.graph)
+    prevalence = _PrevalenceIndex(analysis.graph, {tool_key(a.process.name)
+                                                   for a in analysis.alerts})
     telemetry: dict[str, dict] = {}
     for a in analysis.alerts:
         if a.host not in telemetry:

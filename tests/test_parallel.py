@@ -69,7 +69,7 @@ def case(evidence, tmp_path_factory) -> tuple[Path, tuple[int, int]]:
 @pytest.fixture(scope="module")
 def one_job(case, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("j1")
-    assert main(["scan", str(case[0]), "-o", str(out), "-q"]) == 1
+    assert main(["scan", str(case[0]), "-o", str(out), "-q", "--jobs", "1"]) == 1
     return out
 
 
@@ -87,6 +87,33 @@ def test_two_jobs_write_the_same_bytes_as_one(case, one_job, tmp_path):
     assert main(["scan", str(case[0]), "-o", str(tmp_path), "-q", "--jobs", "2"]) == 1
     _same_outputs(one_job, tmp_path)
     assert _files(tmp_path) == _files(one_job)
+
+
+def test_outputs_written_by_forked_children_are_the_same_bytes(case, tmp_path, monkeypatch):
+    """With --jobs > 1 the formats, and slices of processes.jsonl, are written by forked
+    copies of the process and joined: every file must be what one process writes."""
+    from evtxscan import forking
+    from evtxscan.outputs import jsonl
+    monkeypatch.setattr(jsonl, "SLICE_ROWS", 50)  # the bundled evidence is a few hundred
+    forks = []
+
+    def counting_fork(job):
+        forks.append(job)
+        return fork(job)
+
+    fork = forking._fork
+    monkeypatch.setattr(forking, "_fork", counting_fork)
+    formats = ["-f", "jsonl", "-f", "graphml", "-f", "csv", "-f", "md", "-f", "html"]
+    args = ["scan", str(case[0]), "-q", "--case", str(tmp_path / "case.json")] + formats
+    assert main(args + ["-o", str(tmp_path / "one"), "--jobs", "1"]) == 1
+    assert not forks
+    assert main(args + ["-o", str(tmp_path / "three"), "--jobs", "3"]) == 1
+    assert len(forks) == 4 + 2  # four formats beside jsonl; two slices beside the first
+    one = sorted(p.name for p in (tmp_path / "one").iterdir())
+    assert one == sorted(p.name for p in (tmp_path / "three").iterdir())
+    assert {"processes.jsonl", "graph.graphml", "report.html"} <= set(one)
+    for name in one:
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "three" / name).read_bytes(), name
 
 
 def test_files_split_into_chunk_ranges_read_as_whole_files(case, one_job, tmp_path):

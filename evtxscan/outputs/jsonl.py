@@ -78,16 +78,22 @@ def timesketch_fields(doc: dict) -> dict:
     return {"message": msg, "datetime": doc["@timestamp"], "timestamp_desc": "Process Start"}
 
 
-def process_docs(graph):
-    """Every process-start record as an ECS document, in output order."""
-    # (event, node) pairs sorted by time, host, file, record id: one stable sort per key,
-    # so no key tuple per record is built (this list is as long as the evidence)
+def process_rows(graph) -> list[tuple]:
+    """(start event, node) of every process-start record, in output order: time, host,
+    file, record id."""
+    # one stable sort per key, so no key tuple per record is built (this list is as long
+    # as the evidence)
     rows = [(ev, p.node) for p in graph.procs if not p.placeholder for ev in p.starts]
     rows.sort(key=lambda r: r[0].source.record_id)
     rows.sort(key=lambda r: r[0].source.file)
     rows.sort(key=lambda r: graph.procs[r[1]].host)
     rows.sort(key=lambda r: r[0].timestamp)
-    for ev, node in rows:
+    return rows
+
+
+def process_docs(graph, rows: list[tuple] | None = None):
+    """Every process-start record (or those of ``rows``) as an ECS document, in order."""
+    for ev, node in (process_rows(graph) if rows is None else rows):
         p = graph[node]
         if ev is p.primary:
             doc = graph.ecs(node)
@@ -101,12 +107,49 @@ def process_docs(graph):
         yield doc
 
 
+#: processes.jsonl is written in up to ``jobs`` slices of at least this many records
+SLICE_ROWS = 20_000
+
+
 def write(analysis, outdir: Path, options: dict) -> list[Path]:
+    from .. import forking
     procs = outdir / "processes.jsonl"
     alerts = outdir / "alerts.jsonl"
-    _write_lines(procs, (dumps_ecs(d) for d in process_docs(analysis.graph)))
+    graph = analysis.graph
+    rows = process_rows(graph)
+    n = max(1, min(options.get("jobs", 1), len(rows) // SLICE_ROWS))
+    if n == 1:
+        _write_lines(procs, (dumps_ecs(d) for d in process_docs(graph, rows)))
+    else:
+        # slices written side by side (forked), then joined in order: the same bytes
+        bounds = [round(i * len(rows) / n) for i in range(n + 1)]
+        parts = [procs.with_name(f"{procs.name}.part{i}") for i in range(n)]
+
+        def job(i: int):
+            def run():
+                _write_lines(parts[i], (dumps_ecs(d) for d in
+                                        process_docs(graph, rows[bounds[i]:bounds[i + 1]])))
+                return str(parts[i])
+            return run
+
+        try:
+            forking.run([job(i) for i in range(n)], n)
+            _join(parts, procs)
+        finally:
+            for part in parts:
+                part.unlink(missing_ok=True)
     _write_lines(alerts, (dumps(a.to_ecs()) for a in analysis.alerts))
     return [procs, alerts]
+
+
+def _join(parts: list[Path], path: Path) -> None:
+    import shutil
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as out:
+        for part in parts:
+            with open(part, "rb") as f:
+                shutil.copyfileobj(f, out, 1 << 20)
+    tmp.replace(path)
 
 
 def _write_lines(path: Path, lines) -> None:
