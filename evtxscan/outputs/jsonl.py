@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import os
 from pathlib import Path
 
 from ..normalize import to_ecs
@@ -48,24 +49,26 @@ _ASCII_ESCAPES = "evtxscan.json-ascii"
 codecs.register_error(_ASCII_ESCAPES, _json_escapes)
 
 
-def dumps_ecs(doc: dict) -> str:
-    """``dumps(doc)`` for ECS process documents (str keys; str, int, bool, None, list and
-    dict values, never floats), through orjson when it is installed.
+def dumps_ecs(doc: dict) -> bytes:
+    """``dumps(doc)`` as ASCII bytes, for ECS process documents (str keys; str, int,
+    bool, None, list and dict values, never floats), through orjson when it is installed.
 
     orjson sorts keys in the same order and escapes like ``json`` except that it writes
     non-ASCII characters and DEL as they are; those are escaped afterwards as ``json``
     does.  What orjson refuses (lone surrogates, integers beyond 64 bits) goes to ``json``.
+    Bytes, not str: processes.jsonl can be larger than the evidence, and a str would be
+    decoded here only to be encoded again on its way to the file.
     """
     if orjson is None:
-        return dumps(doc)
+        return dumps(doc).encode("ascii")
     try:
         raw = orjson.dumps(doc, option=orjson.OPT_SORT_KEYS)
     except TypeError:
-        return dumps(doc)
-    text = raw.decode("ascii") if raw.isascii() else \
-        raw.decode("utf-8").encode("ascii", _ASCII_ESCAPES).decode("ascii")
+        return dumps(doc).encode("ascii")
+    if not raw.isascii():
+        raw = raw.decode("utf-8").encode("ascii", _ASCII_ESCAPES)
     # DEL is ASCII, so only json escapes it; it can only be inside a string here
-    return text.replace("\x7f", "\\u007f") if "\x7f" in text else text
+    return raw.replace(b"\x7f", b"\\u007f") if b"\x7f" in raw else raw
 
 
 def timesketch_fields(doc: dict) -> dict:
@@ -138,31 +141,50 @@ def write(analysis, outdir: Path, options: dict) -> list[Path]:
         finally:
             for part in parts:
                 part.unlink(missing_ok=True)
-    _write_lines(alerts, (dumps(a.to_ecs()) for a in analysis.alerts))
+    _write_lines(alerts, (dumps(a.to_ecs()).encode("ascii") for a in analysis.alerts))
     return [procs, alerts]
 
 
 def _join(parts: list[Path], path: Path) -> None:
-    import shutil
     tmp = path.with_name(path.name + ".tmp")
     with open(tmp, "wb") as out:
         for part in parts:
             with open(part, "rb") as f:
-                shutil.copyfileobj(f, out, 1 << 20)
+                _append(f, out)
     tmp.replace(path)
 
 
+def _append(src, dst) -> None:
+    """Copy a whole file to the end of another, in the kernel where it can."""
+    import shutil
+    dst.flush()  # what Python buffered must land before the kernel appends
+    try:
+        n = os.fstat(src.fileno()).st_size
+        while n > 0:
+            done = os.copy_file_range(src.fileno(), dst.fileno(), n)
+            if done == 0:
+                break
+            n -= done
+        if n == 0:
+            return
+    except (AttributeError, OSError):  # not Linux, or a file system that cannot
+        pass
+    dst.seek(0, os.SEEK_END)
+    shutil.copyfileobj(src, dst, 1 << 20)
+
+
 def _write_lines(path: Path, lines) -> None:
+    """Write ASCII lines (bytes, each without its newline) to ``path`` via a temp file."""
     tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8", newline="\n") as f:
-        batch: list[str] = []
+    with open(tmp, "wb") as f:
+        batch: list[bytes] = []
         for line in lines:
             batch.append(line)
             if len(batch) >= 512:
-                batch.append("")
-                f.write("\n".join(batch))
+                batch.append(b"")
+                f.write(b"\n".join(batch))
                 batch = []
         if batch:
-            batch.append("")
-            f.write("\n".join(batch))
+            batch.append(b"")
+            f.write(b"\n".join(batch))
     tmp.replace(path)
