@@ -160,3 +160,18 @@ def test_attack_samples_counts_match_an_independent_parse(backend, tmp_path):
     assert expected["1"] > 1000 and expected["4688"] > 20  # ~1,500 records in all
     summary = json.loads((out / "summary.json").read_text())
     assert summary["totals"]["files_error"] == 0  # no file aborts the run
+
+
+@pytest.mark.parametrize("stamp", [
+    "2019-04-27T15:57:27.0876132Z UTC", "2026-02-01T00:00:00.003Z UTC",
+    "2026-02-01T00:00:00Z UTC", "2019-04-27T15:57:27.08761325Z UTC", "", "x",
+    "2019-04-27 15:57:27.1 UTC"])
+def test_the_readers_time_span_key_is_iso_micro(stamp):
+    """The Rust reader compares record times by a cheap key; it must order as the
+    summary's ISO form does (pyevtx-rs trims trailing zeros of the fraction)."""
+    from evtxscan.readers.common import iso_micro
+    from evtxscan.readers.rust import _stamp_key
+    if stamp:
+        assert _stamp_key(stamp) == iso_micro(stamp)[:-1]
+    if len(stamp) == 32:  # the reader's own fast path for the full form
+        assert stamp[:26] == iso_micro(stamp)[:-1]

@@ -124,8 +124,11 @@ def read_records(source: str | BinaryIO, report: FileReport, *, threads: int = 1
 
 def _stamp_key(ts: str) -> str:
     """``iso_micro(ts)`` without its ``Z``, for comparing.  pyevtx-rs writes
-    ``2019-04-27T15:57:27.0876132Z UTC``; in that usual 32-character form the key is a slice.
-    (It drops trailing zeros of the fraction, ``27.08Z UTC``, so raw strings do not sort.)"""
+    ``2019-04-27T15:57:27.0876132Z UTC`` but drops trailing zeros of the fraction
+    (``27.08Z UTC``), so raw strings do not sort; the caller slices the usual 32-character
+    form, this pads the shorter ones."""
+    if ts[19:20] == "." and ts[10:11] == "T" and ts.endswith("Z UTC"):
+        return ts[:20] + (ts[20:-5] + "000000")[:6]
     return iso_micro(ts)[:-1]
 
 
