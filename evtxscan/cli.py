@@ -162,6 +162,10 @@ def cmd_scan(args) -> int:
     except RuntimeError as exc:  # e.g. --scheduler without the distributed extra
         print(f"evtxscan: error: {exc}", file=sys.stderr)
         return EXIT_FATAL
+    # the analysis lives until exit: keep the cyclic GC from walking its millions of
+    # objects (again and again, as the reports allocate) while the reports are written
+    import gc
+    gc.freeze()
     skipped = analysis.ruleset.skipped
     for s in skipped[:10]:
         print(f"evtxscan: warning: rule skipped: {s.source}: {s.reason}", file=sys.stderr)
