@@ -9,11 +9,9 @@ sample folders, when present beside the project, are held to the table in docs/d
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
 import struct
-import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -34,6 +32,7 @@ from evtxscan.evtxfile import (
 )
 from evtxscan.pipeline import ReadOptions, merge, plan
 from evtxscan.scanfile import FileTask, scan_file
+from conftest import bench_module
 from fixtures import damage
 from fixtures.evtxwriter import EventSpec, write_evtx
 
@@ -51,11 +50,7 @@ def need_samples() -> Path:
 
 
 def _table_module():
-    spec = importlib.util.spec_from_file_location("damaged_table", ROOT / "bench" / "damaged_table.py")
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("damaged_table", mod)  # dataclasses look their module up
-    spec.loader.exec_module(mod)
-    return mod
+    return bench_module("damaged_table.py", "damaged_table")
 
 
 def scan(path, backend: str = "evtx"):

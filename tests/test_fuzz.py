@@ -13,9 +13,7 @@ controls, surrogates, huge numbers) to reach the normalizer and the rules with t
 from __future__ import annotations
 
 import faulthandler
-import importlib.util
 import resource
-import sys
 import tempfile
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -24,20 +22,12 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from conftest import bench_module
 from fixtures.evtxwriter import EventSpec, write_evtx
 
-ROOT = Path(__file__).resolve().parents[1]
 
 
-def _load_harness():
-    spec = importlib.util.spec_from_file_location("evtxscan_fuzz", ROOT / "bench" / "fuzz.py")
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("evtxscan_fuzz", mod)  # dataclasses look their module up
-    spec.loader.exec_module(mod)
-    return mod
-
-
-fuzz = _load_harness()
+fuzz = bench_module("fuzz.py", "evtxscan_fuzz")
 WORK = tempfile.TemporaryDirectory(prefix="evtxscan-test-fuzz-")
 CASES = 1100
 
