@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from fixtures.evtxwriter import write_evtx  # noqa: E402
-from fixtures.generate import BOOT, S32, T, boot  # noqa: E402
+from fixtures.generate import BOOT, S32, boot  # noqa: E402
 from fixtures.scenario import Host  # noqa: E402
 
 BENIGN = [("taskhostw.exe", "taskhostw.exe"), ("wermgr.exe", "wermgr.exe -upload"),

@@ -23,7 +23,7 @@ import pytest
 from evtxscan.alerts import Alert
 from evtxscan.case import Case
 from evtxscan.outputs import FORMATS, write
-from evtxscan.outputs import csv_out, html, markdown
+from evtxscan.outputs import csv_out, markdown
 from evtxscan.outputs.reportdata import tree_lines, tree_text
 from fixtures.generate import HOSTILE_CMDLINE
 

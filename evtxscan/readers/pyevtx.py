@@ -59,7 +59,7 @@ from typing import BinaryIO
 from Evtx.Evtx import ChunkHeader
 
 from ..records import FileReport, RawRecord, is_wanted
-from .common import from_json, iso_micro, json_text as _text
+from .common import from_json, json_text as _text
 
 FILE_HEADER_SIZE = 0x1000
 CHUNK_SIZE = 0x10000
