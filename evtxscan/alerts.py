@@ -1,6 +1,6 @@
 """Run rules over the process graph: one alert per (rule, process), with provenance.
 
-Rules see the *graph's* view of a process (``ProcessGraph.ecs``): parent fields resolved
+Rules see the *graph's* view of a process (``evtxscan.ecs.process_doc``): parent fields resolved
 through the graph, so ``process.parent.name : "dns.exe"`` fires on 4688 v0/v1 hosts whose
 records never name the parent.  A process seen by several records (Sysmon and Security,
 or two copies of a log) is one node, hence one alert listing every source record.
@@ -12,9 +12,10 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from .ecs.process import SKELETON_FIELDS, process_doc, skeleton
 from .graph import Process, ProcessGraph
 
-#: ``event.category`` of every process document (``normalize.to_ecs``)
+#: ``event.category`` of every process document (``evtxscan.ecs.event_doc``)
 PROCESS_CATEGORIES = ("process",)
 
 SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3}
@@ -48,34 +49,9 @@ class Alert:
         return (self.timestamp, self.host, self.rule.name, self.process.entity_id)
 
     def to_ecs(self) -> dict:
-        """The alert as nested ECS for alerts.jsonl."""
-        doc = {k: v for k, v in self.doc.items() if k != "evtxscan"}
-        r = self.rule
-        event = dict(doc.get("event", {}))
-        event.update({"kind": "alert", "risk_score": r.risk_score,
-                      "severity": 100 - 25 * SEVERITY_ORDER.get(r.severity, 3)})
-        doc["event"] = event
-        doc["rule"] = {"id": r.rule_id, "name": r.name, "description": r.description,
-                       "version": r.version, "reference": list(r.references)}
-        if r.threat:
-            doc["threat"] = {
-                "framework": "MITRE ATT&CK",
-                "tactic": {"id": sorted({t[0] for t in r.threat if t[0]}),
-                           "name": sorted({t[1] for t in r.threat if t[1]})},
-                "technique": {"id": sorted({t[2] for t in r.threat if t[2]}),
-                              "name": sorted({t[3] for t in r.threat if t[3]})},
-            }
-        ext = self.doc.get("evtxscan", {})
-        doc["evtxscan"] = {
-            "alert_id": self.id,
-            "severity": r.severity,
-            "parent_resolution": ext.get("parent_resolution"),
-            "sources": ext.get("sources", []),
-        }
-        if self.triage:
-            doc["evtxscan"]["triage"] = self.triage
-        doc["message"] = f"{r.name}: {self.process_line()}"
-        return doc
+        """The alert as nested ECS for alerts.jsonl (built by ``evtxscan.ecs``)."""
+        from .ecs import alert_doc
+        return alert_doc(self)
 
     def process_line(self) -> str:
         par = self.doc.get("process", {}).get("parent", {}).get("name", "?")
@@ -86,18 +62,18 @@ def evaluate(graph: ProcessGraph, engine, nodes: Iterable[Process] | None = None
     """Every (rule, process) match, in deterministic order.
 
     When the rules' deciding fields (``RuleEngine.deciding_fields``) are among those the
-    graph gives cheaply (``ProcessGraph.SKELETON_FIELDS``: names and paths of the process
+    graph gives cheaply (``evtxscan.ecs.SKELETON_FIELDS``: names and paths of the process
     and its parent), a process whose skeleton no rule could match is skipped without
     building its full ECS document; the default rule needs ``process.parent.name`` only.
     """
     categories = PROCESS_CATEGORIES
     deciding = engine.deciding_fields(categories)
-    cheap = deciding is not None and deciding <= graph.SKELETON_FIELDS
+    cheap = deciding is not None and deciding <= SKELETON_FIELDS
     alerts: list[Alert] = []
     for p in (nodes if nodes is not None else graph.processes()):
-        if cheap and not engine.could_match(categories, graph.skeleton(p.node)):
+        if cheap and not engine.could_match(categories, skeleton(graph, p.node)):
             continue
-        doc = graph.ecs(p.node)
+        doc = process_doc(graph, p.node)
         for rule in engine.match(doc):
             alerts.append(Alert(rule, p, doc))
     alerts.sort(key=lambda a: a.sort_key)

@@ -7,7 +7,6 @@ rules -> triage.  Outputs are written elsewhere (``evtxscan.outputs``).
 
 from __future__ import annotations
 
-import gc
 import shutil
 import tempfile
 import time
@@ -16,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
+from . import gcpolicy
 from .alerts import Alert, evaluate
 from .graph import ProcessGraph
 from .normalize import ActivityEvent
@@ -120,6 +120,13 @@ class Analysis:
                 return a
         return None
 
+    def host_graph(self, host: str):
+        """``host``'s process graph as a networkx ``DiGraph``: nodes are process numbers
+        with their host, pid, name, executable, entity_id, start, end, placeholder,
+        command_line and source records; edges run parent -> child with ``how`` the
+        parent was resolved (see ``evtxscan.graph``)."""
+        return self.graph.to_networkx(host)
+
     def host_reports(self, host: str) -> list[FileReport]:
         """Files whose records came from ``host`` (by System/Computer)."""
         return [r for r in self.reports if host in r.stats.computers]
@@ -137,21 +144,10 @@ def analyze(paths: list[str], *, read: ReadOptions = ReadOptions(),
             rule_paths: Iterable[str] = (), include_default_rules: bool = True,
             progress: Progress | None = None,
             on_file: Callable[[FileReport], None] | None = None) -> Analysis:
-    """Read the evidence under ``paths`` and run every stage over it.
-
-    The cyclic garbage collector is paused meanwhile: the stages make millions of
-    long-lived objects and hardly any reference cycles, and the collector would walk the
-    growing heap again and again (5-7% of a scan).  No collection is forced at the end:
-    a caller that analyses many small logs (the fuzz harness, a TUI) would pay a walk of
-    its whole heap each time.
-    """
-    paused = gc.isenabled()
-    gc.disable()
-    try:
+    """Read the evidence under ``paths`` and run every stage over it (the garbage
+    collector paused meanwhile: ``evtxscan.gcpolicy``)."""
+    with gcpolicy.paused():
         return _analyze(paths, read, rule_paths, include_default_rules, progress, on_file)
-    finally:
-        if paused:
-            gc.enable()
 
 
 def _analyze(paths, read, rule_paths, include_default_rules, progress, on_file) -> Analysis:

@@ -19,11 +19,10 @@ Rules this module keeps:
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
+from .atomicfile import write_bytes
 from .checklist import checklist
 from .textsafe import printable
 
@@ -277,26 +276,5 @@ class Case:
                 return
         except OSError:
             pass
-        folder = self.path.parent
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=folder)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
-        try:  # make the rename itself durable
-            dfd = os.open(folder, os.O_RDONLY)
-            try:
-                os.fsync(dfd)
-            finally:
-                os.close(dfd)
-        except OSError:
-            pass
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        write_bytes(self.path, data, durable=True, mode=0o600)  # a responder's notes

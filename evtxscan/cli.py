@@ -137,7 +137,7 @@ def report_file_problem(r) -> None:
 
 def cmd_scan(args) -> int:
     from .analysis import analyze
-    from .outputs import summary, write
+    from .outputs import WriteOptions, summary, write
     from .pipeline import ReadOptions
 
     out = Path(args.output).resolve()
@@ -162,10 +162,10 @@ def cmd_scan(args) -> int:
     except RuntimeError as exc:  # e.g. --scheduler without the distributed extra
         print(f"evtxscan: error: {exc}", file=sys.stderr)
         return EXIT_FATAL
-    # the analysis lives until exit: keep the cyclic GC from walking its millions of
-    # objects (again and again, as the reports allocate) while the reports are written
-    import gc
-    gc.freeze()
+    # the analysis lives until exit: the reports allocate, and the collector would walk
+    # its millions of objects again and again
+    from . import gcpolicy
+    gcpolicy.keep_until_exit()
     skipped = analysis.ruleset.skipped
     for s in skipped[:10]:
         print(f"evtxscan: warning: rule skipped: {s.source}: {s.reason}", file=sys.stderr)
@@ -175,10 +175,10 @@ def cmd_scan(args) -> int:
     formats = args.format or ["jsonl", "graphml"]
     if "jsonl" not in formats:
         formats = ["jsonl"] + formats
-    options = {"lang": args.lang, "timezone": args.timezone,
-               "case": args.case or str(out / "case.json")}
+    options = WriteOptions(lang=args.lang, timezone=args.timezone,
+                           case=args.case or str(out / "case.json"), jobs=analysis.jobs)
     t0 = time.perf_counter()
-    write(analysis, out, formats, options, jobs=analysis.jobs)
+    write(analysis, out, formats, options)
     if args.timings:
         stages = dict(analysis.timings, write=time.perf_counter() - t0)
         print("evtxscan: timings: " + ", ".join(f"{k} {v:.2f} s" for k, v in stages.items())

@@ -12,13 +12,14 @@ that fails has its job run again here, so the files never depend on forking.
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 import sys
 import threading
 from collections.abc import Callable
 from typing import Any
+
+from . import gcpolicy
 
 
 def can_fork() -> bool:
@@ -53,9 +54,9 @@ def _fork(job: Callable[[], Any]) -> tuple[int, int] | None:
         return pid, r
     code = 1
     try:
-        gc.disable()  # a collection would touch (and so copy) every object of the parent
         os.close(r)
-        data = json.dumps(job()).encode()
+        with gcpolicy.paused():  # a collection would touch (and so copy) the parent's pages
+            data = json.dumps(job()).encode()
         with os.fdopen(w, "wb") as out:
             out.write(data)
         code = 0

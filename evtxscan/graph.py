@@ -17,22 +17,17 @@ records *how* it was resolved, so a responder knows how far to trust a chain:
 from __future__ import annotations
 
 import bisect
-import functools
 from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from .normalize import (ProcEnd, ProcEvent, Source, basename, name_of, parent_fields,
-                        synth_entity_id, to_ecs)
+from .normalize import ProcEnd, ProcEvent, Source, basename, synth_entity_id
 
 #: A Sysmon 1 and a 4688 of the same process are written within this many microseconds.
 SAME_PROCESS_WINDOW_US = 2_000_000
 _NO_END = -(1 << 63)
-#: Keys ``parent_fields`` can give: pid, entity_id, executable, name, command_line, args,
-#: args_count.
-_PARENT_FIELDS = 7
 
 
 def _sort_by(items: list, *keys) -> None:
@@ -100,9 +95,10 @@ class ProcessGraph:
     Build once with ``ProcessGraph.build(events)``; afterwards it is read-only and
     offers the queries the rules, triage, reports and TUI need.
 
-    Nodes and edges live in ``procs`` (``Process.parent``) and a child index; the
-    networkx view ``g`` is built on first use only, because a scan never needs it and
-    networkx costs about 400 bytes per node (half a million processes on 50 hosts).
+    Nodes and edges live in ``procs`` (``Process.parent``) and a child index, not in a
+    networkx graph: a scan never needs one, and networkx costs about 400 bytes per node
+    (half a million processes on 50 hosts).  ``to_networkx`` gives one on request, for
+    the Python API and for GraphML.
     """
 
     def __init__(self) -> None:
@@ -111,22 +107,10 @@ class ProcessGraph:
         self._by_entity: dict[str, dict[str, int]] = defaultdict(dict)
         self._by_host: dict[str, list[int]] = defaultdict(list)
         self._children: dict[int, list[int]] = {}
-        self._g = None
         # build-time only: start/end in integer microseconds, so ISO strings are parsed once
         self._start_us = array("q")
         self._end_us = array("q")      # per node; _NO_END while no end is known
         self._by_pid: dict | None = None
-
-    @property
-    def g(self):
-        """The graph as a networkx ``DiGraph`` (nodes are ``Process.node``), built lazily."""
-        if self._g is None:
-            import networkx as nx
-            g = nx.DiGraph()
-            g.add_nodes_from(range(len(self.procs)))
-            g.add_edges_from((p.parent, p.node) for p in self.procs if p.parent is not None)
-            self._g = g
-        return self._g
 
     # ------------------------------------------------------------------ building
     @classmethod
@@ -348,6 +332,11 @@ class ProcessGraph:
         kids.sort(key=lambda p: (p.start_time or "", p.node))
         return kids
 
+    def children_index(self) -> dict[int, list[int]]:
+        """parent node -> child nodes, in link order (read-only: for writers that walk
+        every edge)."""
+        return self._children
+
     def has_children(self, node: int) -> bool:
         return bool(self._children.get(node))
 
@@ -388,123 +377,39 @@ class ProcessGraph:
         return [self.procs[n] for n in self._by_host.get(host, ())
                 if self.procs[n].parent is None]
 
-    def parent_doc(self, node: int) -> dict:
-        """ECS ``process.parent``: the record's own fields, filled from the graph."""
-        p = self.procs[node]
-        ev = p.primary
-        par = self.parent(node)
-        rec = parent_fields(ev.parent_pid, ev.parent_executable, ev.parent_command_line,
-                            ev.parent_entity_id) if ev else {}
-        if par is not None and len(rec) < _PARENT_FIELDS:  # else the graph adds nothing
-            graph = parent_fields(par.pid, par.executable or None, par.cmdline(),
-                                  par.entity_id)
-            for k, v in graph.items():
-                rec.setdefault(k, v)
-        return rec
-
-    #: fields ``skeleton`` holds, with the values ``ecs`` gives them
-    SKELETON_FIELDS = frozenset({("process", "name"), ("process", "executable"),
-                                 ("process", "parent", "name"),
-                                 ("process", "parent", "executable")})
-
-    def skeleton(self, node: int) -> dict:
-        """The part of ``ecs(node)`` a rule prefilter looks at (``SKELETON_FIELDS``), at a
-        fraction of its cost."""
-        p = self.procs[node]
-        exe = p.primary.executable
-        proc: dict = {"parent": self.parent_doc(node)}
-        if exe:
-            proc["executable"] = exe
-            name = name_of(exe)
-            if name:
-                proc["name"] = name
-        return {"event": {"category": ["process"]}, "process": proc}
-
     def ecs(self, node: int) -> dict:
-        """The ECS document of a process: its primary start record, parent fields
-        resolved through the graph, every source record, and how the parent was found."""
+        """The ECS document of a process as rules see it (``evtxscan.ecs.process_doc``)."""
+        from .ecs import process_doc
+        return process_doc(self, node)
+
+    #: node attributes of ``to_networkx``, in the order GraphML declares them
+    NODE_ATTRIBUTES = ("host", "pid", "name", "executable", "entity_id", "start", "end",
+                       "placeholder", "command_line", "sources")
+
+    def node_attributes(self, node: int) -> dict:
+        """What ``to_networkx`` puts on a node: plain strings, ints and bools that every
+        graph tool reads (``pid`` -1 and ``""`` where unknown), the exact evidence text."""
         p = self.procs[node]
-        ev = p.primary
-        if ev is None:
-            raise ValueError(f"node {node} is a placeholder")
-        doc = to_ecs(ev, self.parent_doc(node), sources=p.sources)
-        doc["process"]["entity_id"] = p.entity_id
-        if p.end_time:
-            doc["process"]["end"] = p.end_time
-        doc["process"]["start"] = p.start_time
-        doc["evtxscan"]["parent_resolution"] = p.parent_how or "none"
-        return doc
+        return {"host": p.host, "pid": p.pid if p.pid is not None else -1, "name": p.name,
+                "executable": p.executable, "entity_id": p.entity_id,
+                "start": p.start_time or "", "end": p.end_time or "",
+                "placeholder": p.placeholder, "command_line": p.cmdline() or "",
+                "sources": ";".join(f"{s.file}#{s.record_id}" for s in p.sources)}
 
-    def to_graphml(self, path: str) -> None:
-        """One GraphML file, all hosts; attributes are plain strings/ints for tools.
+    def to_networkx(self, host: str | None = None):
+        """The process graph of ``host`` (or of every host) as a networkx ``DiGraph``.
 
-        XML 1.0 cannot hold control characters, so evidence strings are written with them
-        escaped (``\\x1b``); JSON outputs keep the exact text.
-
-        Written as a stream, node by node, in exactly the bytes networkx's
-        ``write_graphml`` (lxml) gives for the same graph, without building a second
-        graph with every attribute in memory first.
-        """
-        with open(path, "w", encoding="utf-8", newline="\n") as f:
-            f.write(_GRAPHML_HEAD)
-            if any(p.parent is not None for p in self.procs):
-                f.write(_GRAPHML_EDGE_KEY)
-            if self.procs:
-                f.write(_GRAPHML_NODE_KEYS)
-            f.write('<graph edgedefault="directed">')
-            write = f.write
-            for p in self.procs:
-                write(_graphml_node(p))
-            for parent in sorted(self._children):
-                for child in sorted(self._children[parent]):
-                    write(f'<edge source="{parent}" target="{child}">\n'
-                          f'  <data key="d10">{_xml_text(self.procs[child].parent_how or "")}'
-                          f'</data>\n</edge>\n')
-            f.write("</graph></graphml>")
-
-
-_GRAPHML_HEAD = (
-    "<?xml version='1.0' encoding='utf-8'?>\n"
-    '<graphml xmlns="http://graphml.graphdrawing.org/xmlns" '
-    'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
-    'xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns '
-    'http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">')
-_GRAPHML_EDGE_KEY = '<key id="d10" for="edge" attr.name="how" attr.type="string"/>\n'
-#: networkx numbers keys in first-seen order and writes them newest first
-_GRAPHML_NODE_KEYS = "".join(
-    f'<key id="d{i}" for="node" attr.name="{name}" attr.type="{kind}"/>\n'
-    for i, (name, kind) in reversed(list(enumerate((
-        ("host", "string"), ("pid", "long"), ("name", "string"), ("executable", "string"),
-        ("entity_id", "string"), ("start", "string"), ("end", "string"),
-        ("placeholder", "boolean"), ("command_line", "string"), ("sources", "string"))))))
-
-
-def _xml_text(text: str) -> str:
-    """Escape element text as lxml does (``printable`` already removed control chars)."""
-    if "&" in text or "<" in text or ">" in text:
-        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return text
-
-
-@functools.lru_cache(maxsize=1 << 14)
-def _printable(text: str | None) -> str:
-    """``printable``, remembered: hosts, images and command lines repeat across nodes."""
-    from .textsafe import printable
-    return printable(text)
-
-
-def _graphml_node(p: Process) -> str:
-    from .textsafe import printable
-    sources = ";".join(f"{s.file}#{s.record_id}" for s in p.sources)
-    return (f'<node id="{p.node}">\n'
-            f'  <data key="d0">{_xml_text(_printable(p.host))}</data>\n'
-            f'  <data key="d1">{p.pid if p.pid is not None else -1}</data>\n'
-            f'  <data key="d2">{_xml_text(_printable(p.name))}</data>\n'
-            f'  <data key="d3">{_xml_text(_printable(p.executable))}</data>\n'
-            f'  <data key="d4">{_xml_text(p.entity_id)}</data>\n'
-            f'  <data key="d5">{_xml_text(p.start_time or "")}</data>\n'
-            f'  <data key="d6">{_xml_text(p.end_time or "")}</data>\n'
-            f'  <data key="d7">{p.placeholder}</data>\n'
-            f'  <data key="d8">{_xml_text(_printable(p.cmdline()))}</data>\n'
-            f'  <data key="d9">{_xml_text(printable(sources))}</data>\n'
-            f'</node>\n')
+        Nodes are ``Process.node`` numbers with ``node_attributes``; each edge runs
+        parent -> child with ``how`` the parent was resolved.  Built on request: this is
+        the graph the Python API hands out (``Analysis.host_graph``) and the one
+        graph.graphml is written from."""
+        import networkx as nx
+        g = nx.DiGraph()
+        nodes = range(len(self.procs)) if host is None else self._by_host.get(host, ())
+        g.add_nodes_from((n, self.node_attributes(n)) for n in nodes)
+        for parent in sorted(self._children):
+            if parent not in g:
+                continue
+            for child in sorted(self._children[parent]):
+                g.add_edge(parent, child, how=self.procs[child].parent_how or "")
+        return g

@@ -1,9 +1,9 @@
-"""Raw records -> normalized process and activity events (and their ECS form).
+"""Raw records -> normalized process and activity events.
 
 Mapping follows Elastic's own shippers (Winlogbeat's Sysmon and Security modules) so the
 JSON ingests into Elastic or Timesketch as is.  Events are compact slotted objects while
 they sit in the graph (a host can hold hundreds of thousands); the nested ECS dict is
-built only when a rule or an output needs it (``to_ecs``).
+built only when a rule or an output needs it (``evtxscan.ecs``).
 
 Two traps this module exists to avoid:
 * 4688 PIDs are hex text (``0x1a2c``), Sysmon PIDs decimal: never mix them up.
@@ -476,122 +476,6 @@ def _sysmon_activity(raw: RawRecord, host: str, source: Source) -> ActivityEvent
     )
 
 
-def _put(d: dict, key: str, value: object) -> None:
-    if value is not None and value != "":
-        d[key] = value
-
-
-def process_fields(ev: ProcEvent) -> dict:
-    """The ECS ``process`` object (without parent) of one start event."""
-    # ``_put`` written out: this runs twice per process (rules, processes.jsonl)
-    p: dict = {}
-    v = ev.pid
-    if v is not None:
-        p["pid"] = v
-    if ev.entity_id:
-        p["entity_id"] = ev.entity_id
-    exe = ev.executable
-    if exe:
-        p["executable"] = exe
-        name = name_of(exe)
-        if name:
-            p["name"] = name
-    cmd = ev.command_line
-    if cmd is not None:
-        p["command_line"] = cmd
-        args = split_args(cmd)
-        if args:
-            p["args"] = list(args)
-            p["args_count"] = len(args)
-    if ev.working_directory:
-        p["working_directory"] = ev.working_directory
-    if ev.hashes:
-        p["hash"] = dict(ev.hashes)
-    extra = ev.extra
-    if extra:
-        pe = extra.get("pe")
-        if pe is not None:
-            p["pe"] = dict(pe)  # type: ignore[arg-type]
-        elevation = extra.get("elevation_type")
-    else:
-        elevation = None
-    token: dict = {}
-    _put(token, "integrity_level_name", ev.integrity)
-    _put(token, "elevation_type", elevation)
-    if token:
-        p["Ext"] = {"token": token}
-    return p
-
-
 @functools.lru_cache(maxsize=_SHARED)
 def name_of(path: str) -> str:
     return basename(path)
-
-
-def parent_fields(pid: int | None, executable: str | None, command_line: str | None,
-                  entity_id: str | None) -> dict:
-    p: dict = {}
-    if pid is not None:
-        p["pid"] = pid
-    if entity_id:
-        p["entity_id"] = entity_id
-    if executable:
-        p["executable"] = executable
-        name = name_of(executable)
-        if name:
-            p["name"] = name
-    if command_line:
-        p["command_line"] = command_line
-        args = split_args(command_line)
-        if args:
-            p["args"] = list(args)
-            p["args_count"] = len(args)
-    return p
-
-
-def to_ecs(ev: ProcEvent, parent: dict | None = None, *,
-           sources: list[Source] | None = None) -> dict:
-    """Build the nested ECS document of a process start/end event.
-
-    ``parent`` overrides the record's own parent fields (the graph passes what it
-    resolved, so 4688 v0/v1 events gain ``process.parent.name``).
-    """
-    proc = process_fields(ev)
-    par = parent if parent is not None else parent_fields(
-        ev.parent_pid, ev.parent_executable, ev.parent_command_line, ev.parent_entity_id)
-    if par:
-        proc["parent"] = par
-    doc: dict = {
-        "@timestamp": ev.timestamp,
-        "host": {"name": ev.host, "os": {"type": "windows", "family": "windows"}},
-        "event": {
-            "kind": "event",
-            "category": ["process"],
-            "type": ["start"] if ev.kind == "start" else ["end"],
-            "code": str(ev.source.event_id),
-            "provider": ev.provider,
-            "module": "sysmon" if ev.is_sysmon else "security",
-            "dataset": "windows.sysmon_operational" if ev.is_sysmon else "system.security",
-        },
-        "process": proc,
-    }
-    user: dict = {}
-    _put(user, "name", ev.user_name)
-    _put(user, "domain", ev.user_domain)
-    _put(user, "id", ev.user_id)
-    extra = ev.extra or {}
-    eff = extra.get("effective_user")
-    if eff:
-        user["effective"] = {k: v for k, v in eff.items() if v}  # type: ignore[union-attr]
-    if user:
-        doc["user"] = user
-    winlog: dict = {"channel": ev.source.channel, "record_id": ev.source.record_id,
-                    "event_id": ev.source.event_id, "provider_name": ev.provider,
-                    "computer_name": ev.host, "version": ev.version}
-    if ev.logon_id:
-        winlog["logon"] = {"id": ev.logon_id}
-    doc["winlog"] = winlog
-    srcs = sources if sources is not None else [ev.source]
-    listed = [s.to_json() for s in srcs]
-    doc["evtxscan"] = {"source": dict(listed[0]), "sources": listed}
-    return doc

@@ -7,7 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from evtxscan.normalize import ProcEvent, Source, normalize, parse_hashes, parse_pid, to_ecs
+from evtxscan.ecs import event_doc as to_ecs
+from evtxscan.normalize import ProcEvent, Source, normalize, parse_hashes, parse_pid
 from evtxscan.records import FileReport
 from evtxscan.winargs import split_command_line
 from fixtures.evtxwriter import write_evtx

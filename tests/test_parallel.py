@@ -18,7 +18,7 @@ import pytest
 
 from evtxscan.cli import main
 from evtxscan.discover import discover
-from evtxscan.outputs import write
+from evtxscan.outputs import WriteOptions, write
 from evtxscan.pipeline import ReadOptions, plan
 
 OUTPUTS = ("processes.jsonl", "alerts.jsonl")
@@ -124,8 +124,8 @@ def test_files_split_into_chunk_ranges_read_as_whole_files(case, one_job, tmp_pa
 
     from evtxscan.analysis import analyze
     analysis = analyze([str(case[0])], read=opts)
-    write(analysis, tmp_path, ["jsonl"], {"lang": "en", "timezone": "UTC",
-                                          "case": str(tmp_path / "case.json")})
+    write(analysis, tmp_path, ["jsonl"],
+          WriteOptions(lang="en", timezone="UTC", case=str(tmp_path / "case.json")))
     _same_outputs(one_job, tmp_path)
     # records, skipped/recovered, damage, time span, id range and gaps: all as one file
     assert _files(tmp_path) == _files(one_job)
@@ -153,6 +153,6 @@ def test_a_dask_cluster_writes_the_same_bytes_as_the_local_run(case, one_job, tm
         analysis = analyze([str(case[0])], read=ReadOptions(
             scheduler=cluster.scheduler_address, split_bytes=SMALL_SPLIT))
         write(analysis, tmp_path / "split", ["jsonl"],
-              {"lang": "en", "timezone": "UTC", "case": str(tmp_path / "split" / "case.json")})
+              WriteOptions(lang="en", timezone="UTC", case=str(tmp_path / "split" / "case.json")))
         _same_outputs(one_job, tmp_path / "split")
         assert _files(tmp_path / "split") == _files(one_job)

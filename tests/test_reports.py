@@ -22,7 +22,7 @@ import pytest
 
 from evtxscan.alerts import Alert
 from evtxscan.case import Case
-from evtxscan.outputs import FORMATS, write
+from evtxscan.outputs import FORMATS, WriteOptions, write
 from evtxscan.outputs import csv_out, markdown
 from evtxscan.outputs.reportdata import tree_lines, tree_text
 from fixtures.generate import HOSTILE_CMDLINE
@@ -45,7 +45,7 @@ def reports(analysis, tmp_path_factory):
     case.set_note(cmd.id, "investigation-2", "confirmed <img src=x onerror=alert(2)>")
     case.set_alert_note(cmd.id, "escalated to IR lead")
     write(analysis, out, ["csv", "md", "html"],
-          {"lang": "en", "timezone": "UTC", "case": str(out / "case.json")})
+          WriteOptions(lang="en", timezone="UTC", case=str(out / "case.json")))
     return out
 
 
@@ -83,7 +83,7 @@ def test_a_cell_that_starts_with_a_formula_is_prefixed(analysis):
     evil = "=cmd|' /C calc'!A0"
     proc = dataclasses.replace(a.process, starts=[], command_line=evil)
     fake = types.SimpleNamespace(alerts=[Alert(a.rule, proc, a.doc, a.triage)])
-    rows = list(csv.reader(io.StringIO(csv_out.render(fake, {}))))
+    rows = list(csv.reader(io.StringIO(csv_out.render(fake))))
     assert rows[1][csv_out.COLUMNS.index("command_line")] == "'" + evil
 
 
@@ -136,7 +136,7 @@ def test_html_is_self_contained_and_escapes_everything_from_evidence(analysis, r
 
 
 def test_html_in_chinese_and_another_time_zone(analysis, tmp_path):
-    write(analysis, tmp_path, ["html"], {"lang": "zh", "timezone": "+05:30", "case": None})
+    write(analysis, tmp_path, ["html"], WriteOptions(lang="zh", timezone="+05:30", case=None))
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert '<html lang="zh-CN">' in page and "检查清单" in page
     assert "2026-03-10T07:44:07.250000+05:30" in page

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from evtxscan.ecs import SKELETON_FIELDS, skeleton
 from evtxscan.rules import (
     Rule,
     RuleEngine,
@@ -509,8 +510,8 @@ def test_the_skeleton_holds_what_the_full_document_holds(analysis):
     from evtxscan.rules.fields import resolve
     checked = 0
     for p in graph.processes():
-        doc, skel = graph.ecs(p.node), graph.skeleton(p.node)
-        for path in graph.SKELETON_FIELDS:
+        doc, skel = graph.ecs(p.node), skeleton(graph, p.node)
+        for path in SKELETON_FIELDS:
             assert resolve(skel, path) == resolve(doc, path), (p.node, path)
             checked += resolve(doc, path) is not None
     assert checked > 4 * 100  # every field present on most of the ~130 processes
@@ -520,7 +521,7 @@ def test_skipping_processes_by_their_skeleton_loses_no_alert(analysis):
     from evtxscan.alerts import PROCESS_CATEGORIES, evaluate
     graph = analysis.graph
     default = RuleEngine(analysis.ruleset.rules)
-    assert default.deciding_fields(PROCESS_CATEGORIES) <= graph.SKELETON_FIELDS
+    assert default.deciding_fields(PROCESS_CATEGORIES) <= SKELETON_FIELDS
     got = sorted((a.rule.rule_id, a.process.node) for a in evaluate(graph, default))
     assert got == _alerts_by_full_documents(graph, default) and len(got) == 10
 
@@ -535,7 +536,7 @@ def test_skipping_by_skeleton_agrees_with_full_documents_for_upstream_rules(
     for rule in upstream_ruleset.rules:
         engine = RuleEngine([rule])
         deciding = engine.deciding_fields(PROCESS_CATEGORIES)
-        cheap += deciding is not None and deciding <= graph.SKELETON_FIELDS
+        cheap += deciding is not None and deciding <= SKELETON_FIELDS
         want = _alerts_by_full_documents(graph, engine)
         assert sorted((a.rule.rule_id, a.process.node) for a in evaluate(graph, engine)) \
             == want, rule.source

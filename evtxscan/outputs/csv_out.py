@@ -13,6 +13,7 @@ import csv
 import io
 from pathlib import Path
 
+from ..atomicfile import write_bytes
 from ..timefmt import display
 from . import reportdata as rd
 
@@ -29,7 +30,7 @@ def neutralize(value) -> str:
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
-def rows(analysis, options: dict | None = None) -> list[list[str]]:
+def rows(analysis, options=None) -> list[list[str]]:
     opts = rd.report_options(analysis, options)
     out = []
     for a in analysis.alerts:
@@ -44,7 +45,7 @@ def rows(analysis, options: dict | None = None) -> list[list[str]]:
     return out
 
 
-def render(analysis, options: dict | None = None) -> str:
+def render(analysis, options=None) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     w.writerow(COLUMNS)
@@ -53,9 +54,6 @@ def render(analysis, options: dict | None = None) -> str:
     return buf.getvalue()
 
 
-def write(analysis, outdir: Path, options: dict) -> list[Path]:
-    path = outdir / "alerts.csv"
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(render(analysis, options).encode("utf-8-sig", "backslashreplace"))
-    tmp.replace(path)
-    return [path]
+def write(analysis, outdir: Path, options) -> list[Path]:
+    return [write_bytes(outdir / "alerts.csv",
+                        render(analysis, options).encode("utf-8-sig", "backslashreplace"))]

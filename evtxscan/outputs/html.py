@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
+from ..atomicfile import write_bytes
 from ..timefmt import display
 from . import reportdata as rd
 from .reportdata import label
@@ -179,7 +180,7 @@ def render_alert_html(analysis, alert, case=None, lang: str = "en", tz=None) -> 
     return "\n".join(parts)
 
 
-def render(analysis, options: dict | None = None) -> str:
+def render(analysis, options=None) -> str:
     opts = rd.report_options(analysis, options)
     lang, tz, case = opts.lang, opts.tz, opts.case
     t = rd.totals(analysis)
@@ -266,9 +267,6 @@ def _case_html(opts, analysis) -> str:
     return "\n".join(out)
 
 
-def write(analysis, outdir: Path, options: dict) -> list[Path]:
-    path = outdir / "report.html"
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(render(analysis, options).encode("utf-8", "backslashreplace"))
-    tmp.replace(path)
-    return [path]
+def write(analysis, outdir: Path, options) -> list[Path]:
+    return [write_bytes(outdir / "report.html",
+                        render(analysis, options).encode("utf-8", "backslashreplace"))]

@@ -18,7 +18,8 @@ import json
 import os
 from pathlib import Path
 
-from ..normalize import to_ecs
+from ..atomicfile import atomic_write, fresh_file
+from ..ecs import record_doc, timesketch_fields
 
 try:  # optional: the same bytes several times faster (see ``dumps_ecs``)
     import orjson
@@ -71,16 +72,6 @@ def dumps_ecs(doc: dict) -> bytes:
     return raw.replace(b"\x7f", b"\\u007f") if b"\x7f" in raw else raw
 
 
-def timesketch_fields(doc: dict) -> dict:
-    proc = doc.get("process", {})
-    par = proc.get("parent", {})
-    msg = (f"{proc.get('name', '?')} (pid {proc.get('pid', '?')}) started by "
-           f"{par.get('name', '?')} (pid {par.get('pid', '?')}) on {doc['host']['name']}")
-    if proc.get("command_line"):
-        msg += f": {proc['command_line']}"
-    return {"message": msg, "datetime": doc["@timestamp"], "timestamp_desc": "Process Start"}
-
-
 def process_rows(graph) -> list[tuple]:
     """(start event, node) of every process-start record, in output order: time, host,
     file, record id."""
@@ -95,17 +86,10 @@ def process_rows(graph) -> list[tuple]:
 
 
 def process_docs(graph, rows: list[tuple] | None = None):
-    """Every process-start record (or those of ``rows``) as an ECS document, in order."""
+    """Every process-start record (or those of ``rows``) as an ECS document, in order,
+    with Timesketch's fields beside the ECS ones."""
     for ev, node in (process_rows(graph) if rows is None else rows):
-        p = graph[node]
-        if ev is p.primary:
-            doc = graph.ecs(node)
-            doc["evtxscan"]["source"] = ev.source.to_json()
-        else:
-            doc = to_ecs(ev, graph.parent_doc(node), sources=p.sources)
-            doc["evtxscan"]["source"] = ev.source.to_json()
-            doc["process"]["entity_id"] = p.entity_id
-            doc["evtxscan"]["parent_resolution"] = p.parent_how or "none"
+        doc = record_doc(graph, ev, node)
         doc.update(timesketch_fields(doc))
         yield doc
 
@@ -114,77 +98,83 @@ def process_docs(graph, rows: list[tuple] | None = None):
 SLICE_ROWS = 20_000
 
 
-def write(analysis, outdir: Path, options: dict) -> list[Path]:
-    from .. import forking
+def write(analysis, outdir: Path, options) -> list[Path]:
     procs = outdir / "processes.jsonl"
     alerts = outdir / "alerts.jsonl"
     graph = analysis.graph
     rows = process_rows(graph)
-    n = max(1, min(options.get("jobs", 1), len(rows) // SLICE_ROWS))
+    n = max(1, min(options.jobs, len(rows) // SLICE_ROWS))
     if n == 1:
-        _write_lines(procs, (dumps_ecs(d) for d in process_docs(graph, rows)))
+        with atomic_write(procs) as f:
+            _write_lines(f, (dumps_ecs(d) for d in process_docs(graph, rows)))
     else:
-        # slices written side by side (forked), then joined in order: the same bytes
-        bounds = [round(i * len(rows) / n) for i in range(n + 1)]
-        parts = [procs.with_name(f"{procs.name}.part{i}") for i in range(n)]
-
-        def job(i: int):
-            def run():
-                _write_lines(parts[i], (dumps_ecs(d) for d in
-                                        process_docs(graph, rows[bounds[i]:bounds[i + 1]])))
-                return str(parts[i])
-            return run
-
-        try:
-            forking.run([job(i) for i in range(n)], n)
-            _join(parts, procs)
-        finally:
-            for part in parts:
-                part.unlink(missing_ok=True)
-    _write_lines(alerts, (dumps(a.to_ecs()).encode("ascii") for a in analysis.alerts))
+        _write_slices(procs, graph, rows, n)
+    with atomic_write(alerts) as f:
+        _write_lines(f, (dumps(a.to_ecs()).encode("ascii") for a in analysis.alerts))
     return [procs, alerts]
 
 
-def _join(parts: list[Path], path: Path) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as out:
-        for part in parts:
-            with open(part, "rb") as f:
-                _append(f, out)
-    tmp.replace(path)
+def _write_slices(path: Path, graph, rows: list[tuple], n: int) -> None:
+    """Slices written side by side (forked children, each into a fresh temporary file
+    it inherits open), then joined in order: the same bytes as one writer."""
+    from .. import forking
+    bounds = [round(i * len(rows) / n) for i in range(n + 1)]
+    parts = [fresh_file(path.parent, f"{path.name}.part{i}") for i in range(n)]
+
+    def job(i: int):
+        def run():
+            fd = parts[i][0]
+            os.ftruncate(fd, 0)  # a job redone here after its child failed starts over
+            os.lseek(fd, 0, os.SEEK_SET)
+            with os.fdopen(os.dup(fd), "wb") as f:
+                _write_lines(f, (dumps_ecs(d) for d in
+                                 process_docs(graph, rows[bounds[i]:bounds[i + 1]])))
+            return i
+        return run
+
+    try:
+        forking.run([job(i) for i in range(n)], n)
+        with atomic_write(path) as out:
+            for fd, _ in parts:
+                _append(fd, out)
+    finally:
+        for fd, part in parts:
+            os.close(fd)
+            part.unlink(missing_ok=True)
 
 
-def _append(src, dst) -> None:
-    """Copy a whole file to the end of another, in the kernel where it can."""
+def _append(fd: int, dst) -> None:
+    """Copy the whole of open file ``fd`` to the end of ``dst``, in the kernel where it
+    can."""
     import shutil
     dst.flush()  # what Python buffered must land before the kernel appends
+    n = os.fstat(fd).st_size
+    offset = 0
     try:
-        n = os.fstat(src.fileno()).st_size
-        while n > 0:
-            done = os.copy_file_range(src.fileno(), dst.fileno(), n)
+        while offset < n:
+            done = os.copy_file_range(fd, dst.fileno(), n - offset, offset)
             if done == 0:
                 break
-            n -= done
-        if n == 0:
+            offset += done
+        if offset == n:
             return
     except (AttributeError, OSError):  # not Linux, or a file system that cannot
         pass
-    dst.seek(0, os.SEEK_END)
-    shutil.copyfileobj(src, dst, 1 << 20)
+    dst.seek(0, os.SEEK_END)  # past what the kernel appended
+    os.lseek(fd, offset, os.SEEK_SET)
+    with os.fdopen(os.dup(fd), "rb") as src:
+        shutil.copyfileobj(src, dst, 1 << 20)
 
 
-def _write_lines(path: Path, lines) -> None:
-    """Write ASCII lines (bytes, each without its newline) to ``path`` via a temp file."""
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as f:
-        batch: list[bytes] = []
-        for line in lines:
-            batch.append(line)
-            if len(batch) >= 512:
-                batch.append(b"")
-                f.write(b"\n".join(batch))
-                batch = []
-        if batch:
+def _write_lines(f, lines) -> None:
+    """Write ASCII lines (bytes, each without its newline) to binary file ``f``."""
+    batch: list[bytes] = []
+    for line in lines:
+        batch.append(line)
+        if len(batch) >= 512:
             batch.append(b"")
             f.write(b"\n".join(batch))
-    tmp.replace(path)
+            batch = []
+    if batch:
+        batch.append(b"")
+        f.write(b"\n".join(batch))

@@ -15,6 +15,7 @@ import re
 from datetime import timezone, tzinfo
 from pathlib import Path
 
+from ..atomicfile import write_bytes
 from ..timefmt import display, parse_timezone
 from . import reportdata as rd
 from .reportdata import label
@@ -156,7 +157,7 @@ def render_alert_markdown(analysis, alert, case=None, lang: str = "en",
     return "\n".join(lines)
 
 
-def render(analysis, options: dict | None = None) -> str:
+def render(analysis, options=None) -> str:
     """The whole report as one Markdown document."""
     opts = rd.report_options(analysis, options)
     lang, tz, case = opts.lang, opts.tz, opts.case
@@ -233,9 +234,6 @@ def _case_lines(opts, analysis) -> list[str]:
     return out
 
 
-def write(analysis, outdir: Path, options: dict) -> list[Path]:
-    path = outdir / "report.md"
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(render(analysis, options).encode("utf-8", "backslashreplace"))
-    tmp.replace(path)
-    return [path]
+def write(analysis, outdir: Path, options) -> list[Path]:
+    return [write_bytes(outdir / "report.md",
+                        render(analysis, options).encode("utf-8", "backslashreplace"))]

@@ -144,13 +144,16 @@ class ReportOptions:
     case_error: str | None = None
 
 
-def report_options(analysis, options: dict | None) -> ReportOptions:
-    """Language, display time zone and the case file (read, never written) of a report."""
-    options = options or {}
-    tz_name = options.get("timezone") or "UTC"
-    out = ReportOptions(lang=options.get("lang") or "en", tz=parse_timezone(tz_name),
+def report_options(analysis, options=None) -> ReportOptions:
+    """Language, display time zone and the case file (read, never written) of a report,
+    from the ``WriteOptions`` the outputs are written with."""
+    if options is None:
+        from . import WriteOptions
+        options = WriteOptions()
+    tz_name = options.timezone or "UTC"
+    out = ReportOptions(lang=options.lang or "en", tz=parse_timezone(tz_name),
                         tz_name=tz_name)
-    case = options.get("case")
+    case = options.case
     if case is None:
         return out
     if not isinstance(case, (str, Path)):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ..atomicfile import write_bytes
 from ..textsafe import printable
 
 
@@ -42,15 +43,12 @@ def summary_doc(analysis) -> dict:
     }
 
 
-def write(analysis, outdir: Path, options: dict) -> list[Path]:
+def write(analysis, outdir: Path, options) -> list[Path]:
     path = outdir / "summary.json"
-    tmp = path.with_name(path.name + ".tmp")
     # a path that is not valid UTF-8 (a Linux name with stray bytes) reaches us with lone
     # surrogates (surrogateescape); they become \udcXX escapes, as in processes.jsonl
     text = json.dumps(summary_doc(analysis), indent=2, ensure_ascii=False, sort_keys=False)
-    tmp.write_bytes((text + "\n").encode("utf-8", "backslashreplace"))
-    tmp.replace(path)
-    return [path]
+    return [write_bytes(path, (text + "\n").encode("utf-8", "backslashreplace"))]
 
 
 def _table(headers: list[str], rows: list[list[str]]) -> list[str]:
