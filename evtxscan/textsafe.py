@@ -14,9 +14,10 @@ import re
 #: overrides and isolates (which reorder what follows), lone surrogates, and invisible
 #: format characters (zero-width space/joiners, LRM/RLM/ALM, word joiner, BOM, Unicode
 #: tags) that make ``cmd.exe`` and ``c\u200bmd.exe`` look alike.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u180e\u200b-\u200f\u2028\u2029"
-                      r"\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ufff9-\ufffb"
-                      r"\ud800-\udfff\U000e0000-\U000e007f]")
+CONTROL_CHARS = (r"\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u180e\u200b-\u200f\u2028\u2029"
+                 r"\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ufff9-\ufffb"
+                 r"\ud800-\udfff\U000e0000-\U000e007f")
+_CONTROL = re.compile(f"[{CONTROL_CHARS}]")
 
 
 def _escape(m: re.Match[str]) -> str:

@@ -16,11 +16,13 @@ import functools
 import re
 from pathlib import Path
 
-from ..textsafe import printable
+from ..textsafe import CONTROL_CHARS, printable
 from ..atomicfile import atomic_write
 
 #: what XML 1.0 forbids that ``printable`` leaves alone (it escapes the rest)
 _XML_FORBIDDEN = re.compile("[\ufffe\uffff]")
+#: a value without any of these is written as it is (most are)
+_SPECIAL = re.compile(f"[{CONTROL_CHARS}\n\t\ufffe\uffff&<>]")
 
 
 @functools.lru_cache(maxsize=1 << 14)
@@ -80,6 +82,14 @@ def _escape(text: str) -> str:
     return text
 
 
+def _element_text(value) -> str:
+    if not isinstance(value, str):
+        return str(value)
+    if _SPECIAL.search(value) is None:
+        return value
+    return _escape(xml_text(value))
+
+
 def write_graphml(graph, f) -> None:
     """Stream ``graph`` (a ``ProcessGraph``) as GraphML into binary file ``f``."""
     ids, node_keys, edge_key = _keys()
@@ -92,17 +102,17 @@ def write_graphml(graph, f) -> None:
         out.append(node_keys)
     out.append('<graph edgedefault="directed">')
     f.write("".join(out).encode("utf-8"))
+    opens = [f'  <data key="{ids[name]}">' for name in graph.NODE_ATTRIBUTES]
+    text = _element_text
     for n in range(len(procs)):
-        parts = [f'<node id="{n}">\n']
-        for name, value in graph.node_attributes(n).items():
-            text = str(value) if not isinstance(value, str) else _escape(xml_text(value))
-            parts.append(f'  <data key="{ids[name]}">{text}</data>\n')
-        parts.append("</node>\n")
-        f.write("".join(parts).encode("utf-8"))
+        values = graph.node_attributes(n).values()
+        f.write((f'<node id="{n}">\n'
+                 + "".join(f"{o}{text(v)}</data>\n" for o, v in zip(opens, values))
+                 + "</node>\n").encode("utf-8"))
     children = graph.children_index()
     for parent in sorted(children):
         for child in sorted(children[parent]):
-            how = _escape(xml_text(procs[child].parent_how or ""))
+            how = text(procs[child].parent_how or "")
             f.write(f'<edge source="{parent}" target="{child}">\n'
                     f'  <data key="{edge_id}">{how}</data>\n</edge>\n'.encode("utf-8"))
     f.write(b"</graph></graphml>")
