@@ -7,8 +7,6 @@ rules -> triage.  Outputs are written elsewhere (``evtxscan.outputs``).
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 import time
 import weakref
 from collections import defaultdict
@@ -21,6 +19,7 @@ from .graph import ProcessGraph
 from .normalize import ActivityEvent
 from .pipeline import Progress, ReadOptions, read_all
 from .records import FileReport
+from .scratch import Scratch
 from .spill import Spill, SpillWriter, read_events
 
 
@@ -55,18 +54,18 @@ class ActivityIndex:
 
     @classmethod
     def from_spills(cls, spills: list[Spill], events: Iterable[ActivityEvent],
-                    folder: str, *, remove: bool = True) -> ActivityIndex:
+                    folder: str, *, owner: Scratch | None = None) -> ActivityIndex:
         """Index spilled events; ``events`` that came back in memory (from Dask workers)
-        are spilled into ``folder`` first.  With ``remove`` the index deletes ``folder``
-        when it is itself deleted (or at exit)."""
+        are spilled into ``folder`` first.  An ``owner`` scratch folder (holding
+        ``folder``) is removed when the index is deleted, or at exit."""
         writer = SpillWriter(folder)
         for ev in events:
             writer.add(ev)
         extra = writer.close()
         spills = spills + ([extra] if extra is not None else [])
         self = cls({}, sum(s.count for s in spills), spills)
-        if remove:
-            weakref.finalize(self, shutil.rmtree, folder, True)
+        if owner is not None:
+            weakref.finalize(self, owner.close)
         return self
 
     def of(self, host: str, entity_id: str) -> list[ActivityEvent]:
@@ -160,7 +159,8 @@ def _analyze(paths, read, rule_paths, include_default_rules, progress, on_file) 
         return load_rules([Path(p) for p in rule_paths], include_default=include_default_rules)
 
     lap = _Laps()
-    spill_dir = read.spill_dir or tempfile.mkdtemp(prefix="evtxscan-activity-")
+    scratch = Scratch() if read.spill_dir is None else None
+    spill_dir = read.spill_dir or str(scratch.sub("activity"))
     try:
         if read.jobs != 1 or read.scheduler is not None:
             # this process only waits for the workers: load the rules meanwhile (importing
@@ -176,7 +176,8 @@ def _analyze(paths, read, rule_paths, include_default_rules, progress, on_file) 
             reports, results, ran = read_all(list(paths), replace(read, spill_dir=spill_dir),
                                              progress)
     except BaseException:
-        shutil.rmtree(spill_dir, ignore_errors=True)
+        if scratch is not None:
+            scratch.close()
         raise
     lap("read")
     if on_file:
@@ -184,7 +185,7 @@ def _analyze(paths, read, rule_paths, include_default_rules, progress, on_file) 
             on_file(r)
     activity = ActivityIndex.from_spills([s for res in results for s in res.spills],
                                          (ev for res in results for ev in res.activity),
-                                         spill_dir, remove=read.spill_dir is None)
+                                         spill_dir, owner=scratch)
     graph = ProcessGraph.build(_drain(results))
     del results
     lap("graph")

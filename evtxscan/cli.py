@@ -16,6 +16,8 @@ from . import __version__
 
 EXIT_OK, EXIT_ALERTS, EXIT_FATAL = 0, 1, 2
 REPORT_FORMATS = ("jsonl", "csv", "md", "html", "graphml")
+#: written by every scan (the README promises them); ``-f`` adds the others
+ALWAYS_WRITTEN = ("jsonl", "graphml")
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -54,7 +56,10 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("-o", "--output", required=True, metavar="OUTDIR",
                       help="output folder (created; never inside the evidence)")
     scan.add_argument("-f", "--format", action="append", choices=REPORT_FORMATS,
-                      help="report format, repeatable (default: jsonl and graphml)")
+                      help="report format, repeatable; jsonl and graphml are always written")
+    scan.add_argument("--force", action="store_true",
+                      help="write into an output folder that also holds other files "
+                           "(they are kept)")
     scan.add_argument("--case", metavar="FILE",
                       help="case file with checklist progress (default: OUTDIR/case.json)")
     scan.add_argument("--timings", action="store_true",
@@ -135,18 +140,46 @@ def report_file_problem(r) -> None:
               file=sys.stderr)
 
 
-def cmd_scan(args) -> int:
-    from .analysis import analyze
-    from .outputs import WriteOptions, summary, write
-    from .pipeline import ReadOptions
+class Interrupted(BaseException):
+    """Ctrl-C or SIGTERM: end the run with one line, cleaning up on the way out."""
 
-    out = Path(args.output).resolve()
-    for p in args.paths:
-        rp = Path(p).resolve()
-        if rp.is_dir() and (out == rp or rp in out.parents):
-            print(f"evtxscan: error: output folder {out} is inside the evidence {rp}; "
-                  "choose another -o", file=sys.stderr)
-            return EXIT_FATAL
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def _on_signal(signum, frame) -> None:
+    raise Interrupted(128 + signum)
+
+
+def check_inputs(args) -> int | None:
+    """Before anything is read or written: EXIT_FATAL (each missing path named on its
+    own line) when none of the evidence exists or a rule path is missing (a typo there
+    would silently run without the rules); None to go on.  A missing path among others
+    is reported with the other unreadable inputs, and the rest is scanned."""
+    from .textsafe import printable
+    missing = [p for p in args.paths if not os.path.lexists(p)]
+    if len(missing) == len(args.paths):
+        for p in missing:
+            print(f"evtxscan: error: {printable(p)}: does not exist", file=sys.stderr)
+        print("evtxscan: error: nothing could be scanned", file=sys.stderr)
+    bad_rules = [p for p in getattr(args, "rules", []) if not os.path.lexists(p)]
+    for p in bad_rules:
+        print(f"evtxscan: error: --rules {printable(p)}: does not exist", file=sys.stderr)
+    if bad_rules or len(missing) == len(args.paths):
+        return EXIT_FATAL
+    return None
+
+
+def cmd_scan(args) -> int:
+    """Check outputs and inputs, read, write the whole output set, swap it in."""
+    import signal
+
+    from .outputs.outset import OutputError, OutputSet
+    from .textsafe import printable
+    fatal = check_inputs(args)
+    if fatal is not None:
+        return fatal
     if args.case:  # reports read the case; it must never live in the evidence
         from .case import CaseError, check_outside_evidence
         try:
@@ -154,42 +187,86 @@ def cmd_scan(args) -> int:
         except CaseError as exc:
             print(f"evtxscan: error: {exc}", file=sys.stderr)
             return EXIT_FATAL
-    opts = ReadOptions(backend=args.backend, jobs=args.jobs, scheduler=args.scheduler)
+    outset = OutputSet(Path(args.output), list(args.paths), force=args.force)
+    previous = signal.signal(signal.SIGTERM, _on_signal)
     try:
-        analysis = analyze(args.paths, read=opts, rule_paths=args.rules,
-                           include_default_rules=not args.no_default_rules,
-                           progress=_progress(args.quiet), on_file=report_file_problem)
-    except RuntimeError as exc:  # e.g. --scheduler without the distributed extra
+        staging = outset.open()
+        code = _scan_into(args, outset, staging)
+        if code == EXIT_FATAL:
+            outset.abort()
+        else:
+            outset.commit()
+            if not args.quiet:
+                print(f"Reports written to {outset.outdir}")
+        return code
+    except OutputError as exc:
+        outset.abort()
         print(f"evtxscan: error: {exc}", file=sys.stderr)
         return EXIT_FATAL
-    # the analysis lives until exit: the reports allocate, and the collector would walk
-    # its millions of objects again and again
+    except (KeyboardInterrupt, Interrupted) as exc:
+        outset.abort()
+        code = exc.code if isinstance(exc, Interrupted) else 130
+        print("\nevtxscan: interrupted; nothing written, the previous outputs in "
+              f"{printable(str(outset.outdir))} are unchanged", file=sys.stderr)
+        return code
+    except OSError as exc:  # a write that failed: a full disk, a folder gone read-only
+        outset.abort()
+        where = f" {printable(exc.filename)}" if exc.filename else ""
+        print(f"evtxscan: error: cannot write the outputs:{where} {exc.strerror or exc}; "
+              f"the previous outputs in {printable(str(outset.outdir))} are unchanged",
+              file=sys.stderr)
+        return EXIT_FATAL
+    except BaseException:
+        outset.abort()
+        raise
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _scan_into(args, outset, staging: Path) -> int:
     from . import gcpolicy
-    gcpolicy.keep_until_exit()
-    skipped = analysis.ruleset.skipped
-    for s in skipped[:10]:
-        print(f"evtxscan: warning: rule skipped: {s.source}: {s.reason}", file=sys.stderr)
-    if len(skipped) > 10:
-        print(f"evtxscan: warning: {len(skipped)} rules skipped in all; reasons in "
-              "summary.json and `evtxscan rules PATH`", file=sys.stderr)
-    formats = args.format or ["jsonl", "graphml"]
-    if "jsonl" not in formats:
-        formats = ["jsonl"] + formats
-    options = WriteOptions(lang=args.lang, timezone=args.timezone,
-                           case=args.case or str(out / "case.json"), jobs=analysis.jobs)
-    t0 = time.perf_counter()
-    write(analysis, out, formats, options)
+    from .analysis import analyze
+    from .outputs import WriteOptions, summary, write
+    from .pipeline import ReadOptions
+    from .scratch import Scratch
+    from .textsafe import printable
+
+    with Scratch(staging.parent) as scratch:
+        opts = ReadOptions(backend=args.backend, jobs=args.jobs, scheduler=args.scheduler,
+                           spill_dir=str(scratch.sub("activity")))
+        try:
+            analysis = analyze(args.paths, read=opts, rule_paths=args.rules,
+                               include_default_rules=not args.no_default_rules,
+                               progress=_progress(args.quiet), on_file=report_file_problem)
+        except RuntimeError as exc:  # e.g. --scheduler without the distributed extra
+            print(f"evtxscan: error: {exc}", file=sys.stderr)
+            return EXIT_FATAL
+        scanned = [r for r in analysis.reports if r.status != "error"]
+        if not scanned:
+            print("evtxscan: error: nothing could be scanned", file=sys.stderr)
+            return EXIT_FATAL
+        # the analysis lives until exit: the reports allocate, and the collector would
+        # walk its millions of objects again and again
+        gcpolicy.keep_until_exit()
+        skipped = analysis.ruleset.skipped
+        for s in skipped[:10]:
+            print(f"evtxscan: warning: rule skipped: {printable(s.source)}: "
+                  f"{printable(s.reason)}", file=sys.stderr)
+        if len(skipped) > 10:
+            print(f"evtxscan: warning: {len(skipped)} rules skipped in all; reasons in "
+                  "summary.json and `evtxscan rules PATH`", file=sys.stderr)
+        formats = list(dict.fromkeys(ALWAYS_WRITTEN + tuple(args.format or ())))
+        options = WriteOptions(lang=args.lang, timezone=args.timezone,
+                               case=args.case or str(outset.outdir / "case.json"),
+                               jobs=analysis.jobs)
+        t0 = time.perf_counter()
+        write(analysis, staging, formats, options)
     if args.timings:
         stages = dict(analysis.timings, write=time.perf_counter() - t0)
         print("evtxscan: timings: " + ", ".join(f"{k} {v:.2f} s" for k, v in stages.items())
               + f" (jobs {analysis.jobs})", file=sys.stderr)
     if not args.quiet:
         print(summary.render_text(analysis))
-        print(f"Reports written to {out}")
-    scanned = [r for r in analysis.reports if r.status != "error"]
-    if not scanned:
-        print("evtxscan: error: nothing could be scanned", file=sys.stderr)
-        return EXIT_FATAL
     return EXIT_ALERTS if analysis.alerts else EXIT_OK
 
 

@@ -17,6 +17,9 @@ from ..atomicfile import write_bytes
 from ..timefmt import display
 from . import reportdata as rd
 
+#: the files this format writes (``outputs.outset`` owns the set they belong to)
+FILES = ("alerts.csv",)
+
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 COLUMNS = ["alert_id", "time_utc", "time_display", "host", "rule", "severity", "risk_score",
@@ -55,5 +58,5 @@ def render(analysis, options=None) -> str:
 
 
 def write(analysis, outdir: Path, options) -> list[Path]:
-    return [write_bytes(outdir / "alerts.csv",
+    return [write_bytes(outdir / FILES[0],
                         render(analysis, options).encode("utf-8-sig", "backslashreplace"))]

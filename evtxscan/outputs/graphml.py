@@ -19,6 +19,9 @@ from pathlib import Path
 from ..textsafe import CONTROL_CHARS, printable
 from ..atomicfile import atomic_write
 
+#: the files this format writes (``outputs.outset`` owns the set they belong to)
+FILES = ("graph.graphml",)
+
 #: what XML 1.0 forbids that ``printable`` leaves alone (it escapes the rest)
 _XML_FORBIDDEN = re.compile("[\ufffe\uffff]")
 #: a value without any of these is written as it is (most are)
@@ -47,7 +50,7 @@ def xml_safe(g):
 
 
 def write(analysis, outdir: Path, options) -> list[Path]:
-    path = outdir / "graph.graphml"
+    path = outdir / FILES[0]
     with atomic_write(path) as f:
         write_graphml(analysis.graph, f)
     return [path]

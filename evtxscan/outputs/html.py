@@ -17,6 +17,9 @@ from ..timefmt import display
 from . import reportdata as rd
 from .reportdata import label
 
+#: the files this format writes (``outputs.outset`` owns the set they belong to)
+FILES = ("report.html",)
+
 CSS = """
 :root { --fg:#1d232b; --muted:#5c6773; --line:#d6dbe1; --bg:#ffffff; --soft:#f4f6f8;
         --alert:#b42318; --alertbg:#fdecea; --hit:#8a4b00; --hitbg:#fff4e0; --ok:#1a7f37; }
@@ -268,5 +271,5 @@ def _case_html(opts, analysis) -> str:
 
 
 def write(analysis, outdir: Path, options) -> list[Path]:
-    return [write_bytes(outdir / "report.html",
+    return [write_bytes(outdir / FILES[0],
                         render(analysis, options).encode("utf-8", "backslashreplace"))]

@@ -21,6 +21,9 @@ from pathlib import Path
 from ..atomicfile import atomic_write, fresh_file
 from ..ecs import record_doc, timesketch_fields
 
+#: the files this format writes (``outputs.outset`` owns the set they belong to)
+FILES = ("processes.jsonl", "alerts.jsonl")
+
 try:  # optional: the same bytes several times faster (see ``dumps_ecs``)
     import orjson
 except ImportError:  # pragma: no cover - depends on the environment
@@ -99,8 +102,8 @@ SLICE_ROWS = 20_000
 
 
 def write(analysis, outdir: Path, options) -> list[Path]:
-    procs = outdir / "processes.jsonl"
-    alerts = outdir / "alerts.jsonl"
+    procs = outdir / FILES[0]
+    alerts = outdir / FILES[1]
     graph = analysis.graph
     rows = process_rows(graph)
     n = max(1, min(options.jobs, len(rows) // SLICE_ROWS))

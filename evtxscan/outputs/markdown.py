@@ -20,6 +20,9 @@ from ..timefmt import display, parse_timezone
 from . import reportdata as rd
 from .reportdata import label
 
+#: the files this format writes (``outputs.outset`` owns the set they belong to)
+FILES = ("report.md",)
+
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|&~$#!{}])")
 
 
@@ -235,5 +238,5 @@ def _case_lines(opts, analysis) -> list[str]:
 
 
 def write(analysis, outdir: Path, options) -> list[Path]:
-    return [write_bytes(outdir / "report.md",
+    return [write_bytes(outdir / FILES[0],
                         render(analysis, options).encode("utf-8", "backslashreplace"))]

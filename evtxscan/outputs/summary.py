@@ -12,6 +12,9 @@ from pathlib import Path
 from ..atomicfile import write_bytes
 from ..textsafe import printable
 
+#: the files this format writes (``outputs.outset`` owns the set they belong to)
+FILES = ("summary.json",)
+
 
 def totals(analysis) -> dict:
     """Run totals: the one place they are counted (summary.json, stdout, reports)."""
@@ -44,7 +47,7 @@ def summary_doc(analysis) -> dict:
 
 
 def write(analysis, outdir: Path, options) -> list[Path]:
-    path = outdir / "summary.json"
+    path = outdir / FILES[0]
     # a path that is not valid UTF-8 (a Linux name with stray bytes) reaches us with lone
     # surrogates (surrogateescape); they become \udcXX escapes, as in processes.jsonl
     text = json.dumps(summary_doc(analysis), indent=2, ensure_ascii=False, sort_keys=False)
