@@ -101,7 +101,9 @@ def open_zip(loc: Locator) -> tuple[BinaryIO, list[str]]:
             start = _zip_data_offset(loc.path, info)
             return buffered(RangeRaw(loc.path, start, info.file_size, loc.member)), []
         with z.open(info, pwd=pwd) as member:
-            return _salvage(member, loc.member, info.file_size, "zip entry", info.CRC)
+            # WinZip AE-2 stores no CRC (the AES authentication code stands for it)
+            crc = None if getattr(info, "wz_aes_version", None) == 2 else info.CRC
+            return _salvage(member, loc.member, info.file_size, "zip entry", crc)
     finally:
         z.close()
 
