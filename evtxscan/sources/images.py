@@ -16,6 +16,7 @@ back into a file object.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from typing import BinaryIO
 
@@ -69,6 +70,9 @@ def list_image(c: Container, opts: SourceOptions, match=is_log_name) -> Iterator
     """The logs in the image (with ``match``: any file whose name it accepts; tests use
     it to read other files of a shadow-copy store)."""
     source_scanner, definitions, errors, factory, resolver = _dfvfs()
+    if c.kind == "ewf" and not re.search(r"\.(e|ex|s|l|lx)01$", c.path, re.IGNORECASE):
+        raise ImageError("EWF image whose name does not end in .E01: libewf finds the "
+                         "segments by their names; link or copy it as NAME.E01")
     scanner = source_scanner.SourceScanner()
     ctx = source_scanner.SourceScannerContext()
     ctx.AddScanNode(factory.Factory.NewPathSpec(definitions.TYPE_INDICATOR_OS,
