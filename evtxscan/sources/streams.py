@@ -24,14 +24,12 @@ BUFFER = 1 << 20
 SPOOL_IN_MEMORY = 32 << 20
 
 
-class FileObjectRaw(io.RawIOBase):
-    """A dfVFS file object (``read``, ``seek``, ``get_offset``, ``get_size``) as raw IO."""
+class _SizedRaw(io.RawIOBase):
+    """Read-only raw IO over ``_size`` bytes: position bookkeeping shared by the views;
+    a subclass says how to read ``n`` bytes at a position (``_read_at``)."""
 
-    def __init__(self, file_object, name: str) -> None:
-        self._f = file_object
-        self._size = file_object.get_size()
-        self._pos = 0
-        self.name = name
+    _size = 0
+    _pos = 0
 
     def readable(self) -> bool:
         return True
@@ -51,12 +49,27 @@ class FileObjectRaw(io.RawIOBase):
         n = min(len(buffer), max(0, self._size - self._pos))
         if n == 0:
             return 0
-        self._f.seek(self._pos, os.SEEK_SET)
-        data = self._f.read(n)
+        data = self._read_at(self._pos, n)
         got = len(data)
-        buffer[:got] = data
+        memoryview(buffer)[:got] = data
         self._pos += got
         return got
+
+    def _read_at(self, pos: int, n: int) -> bytes:
+        raise NotImplementedError
+
+
+class FileObjectRaw(_SizedRaw):
+    """A dfVFS file object (``read``, ``seek``, ``get_size``) as raw IO."""
+
+    def __init__(self, file_object, name: str) -> None:
+        self._f = file_object
+        self._size = file_object.get_size()
+        self.name = name
+
+    def _read_at(self, pos: int, n: int) -> bytes:
+        self._f.seek(pos, os.SEEK_SET)
+        return self._f.read(n)
 
     def close(self) -> None:
         if not self.closed:
@@ -69,36 +82,17 @@ class FileObjectRaw(io.RawIOBase):
         super().close()
 
 
-class RangeRaw(io.RawIOBase):
+class RangeRaw(_SizedRaw):
     """Bytes [start, start + length) of a file, opened read-only."""
 
     def __init__(self, path: str, start: int, length: int, name: str) -> None:
         self._f = open(path, "rb")
-        self._start, self._len, self._pos = start, length, 0
+        self._start, self._size = start, length
         self.name = name
 
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self._pos
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._len}[whence]
-        self._pos = max(0, base + offset)
-        return self._pos
-
-    def readinto(self, buffer) -> int:  # noqa: ANN001
-        n = min(len(buffer), max(0, self._len - self._pos))
-        if n == 0:
-            return 0
-        self._f.seek(self._start + self._pos)
-        got = self._f.readinto(memoryview(buffer)[:n])
-        self._pos += got
-        return got
+    def _read_at(self, pos: int, n: int) -> bytes:
+        self._f.seek(self._start + pos)
+        return self._f.read(n)
 
     def close(self) -> None:
         if not self.closed:
