@@ -93,6 +93,9 @@ class Analysis:
     alerts: list[Alert]
     jobs: int = 1                # worker processes the read ran with (``--jobs`` resolved)
     timings: dict[str, float] = field(default_factory=dict)  # stage -> wall seconds
+    containers: list = field(default_factory=list)  # evtxscan.sources.Container: images,
+                                                    # archives, with their own SHA-256
+    copies: list = field(default_factory=list)      # evtxscan.sources.copies.CopyGroup
 
     @property
     def files_by_status(self) -> dict[str, int]:
@@ -168,18 +171,17 @@ def _analyze(paths, read, rule_paths, include_default_rules, progress, on_file) 
             from concurrent.futures import ThreadPoolExecutor
             with ThreadPoolExecutor(1, thread_name_prefix="evtxscan-rules") as ex:
                 pending = ex.submit(rules)
-                reports, results, ran = read_all(list(paths),
-                                                 replace(read, spill_dir=spill_dir), progress)
+                done = read_all(list(paths), replace(read, spill_dir=spill_dir), progress)
                 ruleset = pending.result()
         else:
             ruleset = rules()
-            reports, results, ran = read_all(list(paths), replace(read, spill_dir=spill_dir),
-                                             progress)
+            done = read_all(list(paths), replace(read, spill_dir=spill_dir), progress)
     except BaseException:
         if scratch is not None:
             scratch.close()
         raise
     lap("read")
+    reports, results, ran = done.reports, done.results, done.options
     if on_file:
         for r in reports:
             on_file(r)
@@ -193,7 +195,8 @@ def _analyze(paths, read, rule_paths, include_default_rules, progress, on_file) 
     alerts = evaluate(graph, engine)
     lap("rules")
     analysis = Analysis(list(paths), reports, graph, activity, ruleset, alerts,
-                        jobs=ran.jobs, timings=lap.seen)
+                        jobs=ran.jobs, timings=lap.seen, containers=done.containers,
+                        copies=done.copies)
     attach_triage(analysis)
     lap("triage")
     return analysis

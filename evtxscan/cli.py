@@ -22,7 +22,14 @@ ALWAYS_WRITTEN = ("jsonl", "graphml")
 
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("paths", nargs="+", metavar="PATH",
-                   help="evidence files or folders (searched recursively for .evtx)")
+                   help="evidence: folders (searched recursively), .evtx logs, disk images "
+                        "(E01, VHD/VHDX, VMDK, QCOW2, raw/dd, split) and archives (zip, 7z, "
+                        "tar), recognised by their content")
+    p.add_argument("--archive-password", action="append", default=[], metavar="PASSWORD",
+                   help="password for encrypted zip/7z collections; repeatable, each is tried")
+    p.add_argument("--bitlocker-key", action="append", default=[], metavar="KEY",
+                   help="BitLocker password or 48-digit recovery password for encrypted "
+                        "volumes in images; repeatable")
     p.add_argument("--backend", choices=("evtx", "python-evtx"), default="evtx",
                    help="record reader: pyevtx-rs (fast, default) or pure-Python python-evtx")
     p.add_argument("-j", "--jobs", type=int, default=0,
@@ -40,6 +47,13 @@ def _common(p: argparse.ArgumentParser) -> None:
                    help="display time zone for reports (e.g. +05:30, Europe/Berlin); "
                         "JSON stays UTC")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress, no summary table")
+
+
+def source_options(args):
+    """The credentials given on the command line, for the sources layer."""
+    from .sources import SourceOptions
+    return SourceOptions(archive_passwords=tuple(getattr(args, "archive_password", []) or ()),
+                         bitlocker_keys=tuple(getattr(args, "bitlocker_key", []) or ()))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -233,7 +247,7 @@ def _scan_into(args, outset, staging: Path) -> int:
 
     with Scratch(staging.parent) as scratch:
         opts = ReadOptions(backend=args.backend, jobs=args.jobs, scheduler=args.scheduler,
-                           spill_dir=str(scratch.sub("activity")))
+                           spill_dir=str(scratch.sub("activity")), sources=source_options(args))
         try:
             analysis = analyze(args.paths, read=opts, rule_paths=args.rules,
                                include_default_rules=not args.no_default_rules,

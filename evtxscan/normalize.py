@@ -51,18 +51,22 @@ class Source:
     """Where an event came from: enough for a responder to find the record again.
 
     Immutable, like a frozen dataclass of ``file, sha256, record_id, event_id, channel,
-    backend, recovered``.  Stored as the record id plus one tuple of the rest, shared by
+    backend, recovered, vss_store``.  ``vss_store`` is ``(store, created)`` for a record
+    kept only from a Volume Shadow Copy store's older copy of the log (None otherwise).  Stored as the record id plus one tuple of the rest, shared by
     every record of a file with the same event id: every process start and end keeps
     its ``Source``, and this halves what each costs (48 bytes instead of 88 + an int).
     """
 
     __slots__ = ("_origin", "record_id")
-    _FIELDS = ("file", "sha256", "record_id", "event_id", "channel", "backend", "recovered")
+    _FIELDS = ("file", "sha256", "record_id", "event_id", "channel", "backend", "recovered",
+               "vss_store")
 
     def __init__(self, file: str, sha256: str, record_id: int, event_id: int, channel: str,
-                 backend: str, recovered: bool = False) -> None:
+                 backend: str, recovered: bool = False,
+                 vss_store: tuple[str, str | None] | None = None) -> None:
         object.__setattr__(self, "_origin",
-                           _origin(file, sha256, event_id, channel, backend, recovered))
+                           _origin(file, sha256, event_id, channel, backend, recovered,
+                                   vss_store))
         object.__setattr__(self, "record_id", record_id)
 
     file = property(lambda self: self._origin[0])
@@ -71,10 +75,11 @@ class Source:
     channel = property(lambda self: self._origin[3])
     backend = property(lambda self: self._origin[4])
     recovered = property(lambda self: self._origin[5])
+    vss_store = property(lambda self: self._origin[6])
 
     def _astuple(self) -> tuple:
-        f, sha, eid, channel, backend, recovered = self._origin
-        return (f, sha, self.record_id, eid, channel, backend, recovered)
+        f, sha, eid, channel, backend, recovered, vss = self._origin
+        return (f, sha, self.record_id, eid, channel, backend, recovered, vss)
 
     def __setattr__(self, name: str, value: object) -> None:
         raise FrozenInstanceError(f"cannot assign to field {name!r}")
@@ -97,18 +102,25 @@ class Source:
         return (Source, self._astuple())
 
     def to_json(self) -> dict:
-        f, sha, eid, channel, backend, recovered = self._origin
+        f, sha, eid, channel, backend, recovered, vss = self._origin
         d = {"file": f, "sha256": sha, "record_id": self.record_id,
              "event_id": eid, "channel": channel, "backend": backend}
         if recovered:
             d["recovered"] = True
+        if vss is not None:
+            d["vss_store"] = {"name": vss[0], "created": vss[1]}
         return d
+
+    def marked(self, vss_store: tuple[str, str | None]) -> Source:
+        """This source, marked as kept only from a shadow-copy store."""
+        f, sha, eid, channel, backend, recovered, _ = self._origin
+        return Source(f, sha, self.record_id, eid, channel, backend, recovered, vss_store)
 
 
 @functools.lru_cache(maxsize=1024, typed=True)
 def _origin(file: str, sha256: str, event_id: int, channel: str, backend: str,
-            recovered: bool) -> tuple:
-    return (file, sha256, event_id, channel, backend, recovered)
+            recovered: bool, vss_store: tuple[str, str | None] | None = None) -> tuple:
+    return (file, sha256, event_id, channel, backend, recovered, vss_store)
 
 
 @dataclass(slots=True)

@@ -10,9 +10,11 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
-from .discover import Found, discover
+from . import sources
 from .records import FileReport
 from .scanfile import CHUNK, HEADER, FileResult, FileTask, scan_file, sha256_file
+from .sources import LogRef, SourceOptions
+from .sources.copies import CopyGroup, deduplicate, groups, identities
 
 #: Files larger than this are split into chunk ranges when more than one job runs.
 SPLIT_BYTES = 64 << 20
@@ -32,28 +34,40 @@ class ReadOptions:
     split_bytes: int = SPLIT_BYTES
     threads: int = 1                 # pyevtx-rs parser threads per task (0: one per core)
     spill_dir: str | None = None     # local folder for Sysmon side events (not with Dask)
+    sources: SourceOptions = SourceOptions()  # archive passwords, BitLocker keys
 
 
-def resolve_jobs(found: list[Found], opts: ReadOptions) -> ReadOptions:
+def resolve_jobs(found: list[LogRef], opts: ReadOptions) -> ReadOptions:
     """``jobs=0`` means one worker per core (at most ``MAX_AUTO_JOBS``) when the evidence
     is big enough to gain from it, else 1."""
     if opts.jobs > 0:
         return opts
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") \
         else (os.cpu_count() or 1)
-    total = sum(_size(f.path) for f in found if not f.problem)
+    total = sum(_log_size(f) for f in found if not f.problem)
     jobs = min(cores, MAX_AUTO_JOBS) if total >= AUTO_PARALLEL_BYTES else 1
     return replace(opts, jobs=max(1, jobs))
 
 
-def plan(found: list[Found], opts: ReadOptions) -> list[FileTask]:
-    """One task per file; big files split into ranges of whole chunks when parallel."""
+def plan(found: list[LogRef], opts: ReadOptions, in_memory: frozenset[str] = frozenset()
+         ) -> list[FileTask]:
+    """One task per file; big files split into ranges of whole chunks when parallel.
+
+    A log inside a container is one task (its worker opens it through its locator);
+    ``in_memory`` names logs whose side events must come back in the result rather than
+    be spilled (copies of one log, deduplicated after the read).
+    """
     tasks: list[FileTask] = []
     parallel = opts.jobs > 1 or opts.scheduler is not None
     # a Dask worker may be on another machine: its side events come back in the result
     spill = opts.spill_dir if opts.scheduler is None else None
     for f in found:
         if f.problem:
+            continue
+        if f.locator.kind != "file" or f.display in in_memory:
+            tasks.append(FileTask(_task_path(f), f.display, opts.backend, threads=opts.threads,
+                                  spill_dir=None if f.display in in_memory else spill,
+                                  locator=f.locator if f.locator.kind != "file" else None))
             continue
         size = _size(f.path)
         nchunks = max(0, (size - HEADER) // CHUNK)
@@ -76,6 +90,18 @@ def _size(path: str) -> int:
         return os.stat(path).st_size
     except OSError:
         return 0
+
+
+def _log_size(ref: LogRef) -> int:
+    return _size(ref.path) if ref.locator.kind == "file" else ref.size
+
+
+def _task_path(ref: LogRef) -> str:
+    """What identifies a log's task and report: its own path, or (inside a container)
+    the container's path and the log's place in it."""
+    if ref.locator.kind == "file":
+        return ref.path
+    return ref.locator.path + "::" + ref.display.split("::", 1)[-1]
 
 
 def run_tasks(tasks: list[FileTask], opts: ReadOptions,
@@ -174,22 +200,68 @@ def _fold(into: FileResult, part: FileResult) -> None:
     into.spills.extend(part.spills)
 
 
-def problem_report(f: Found) -> FileReport:
-    rep = FileReport(path=f.display, abspath=f.path, status="error")
+def problem_report(f: LogRef) -> FileReport:
+    rep = FileReport(path=f.display, abspath=_task_path(f), status="error",
+                     container=f.container)
     rep.error(f.problem or "unknown problem")
     return rep
 
 
+@dataclass(slots=True)
+class ReadResult:
+    """The read stage's outcome: a report for every path and every log, results for the
+    logs that could be read, the options as run (``jobs`` resolved), the evidence
+    containers (with their own SHA-256) and the logs read from several copies."""
+
+    reports: list[FileReport]
+    results: list[FileResult]
+    options: ReadOptions
+    containers: list[sources.Container]
+    copies: list[CopyGroup]
+
+
 def read_all(paths: list[str], opts: ReadOptions, progress: Progress | None = None
-             ) -> tuple[list[FileReport], list[FileResult], ReadOptions]:
-    """Discover and read everything; reports for every path, results for readable files,
-    and the options as run (``jobs`` resolved)."""
-    found = discover(paths)
+             ) -> ReadResult:
+    """Discover and read everything, hashing the containers meanwhile."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    listing = sources.find(paths, opts.sources)
+    found = listing.logs
     opts = resolve_jobs(found, opts)
+    copy_groups = groups(found)
+    in_copies = frozenset(r.display for g in copy_groups for r in g.copies)
     reports = [problem_report(f) for f in found if f.problem]
     results: list[FileResult] = []
-    for r in merge(run_tasks(plan(found, opts), opts, progress)):
-        reports.append(r.report)
-        results.append(r)
+    by_display = {f.display: f for f in found if not f.problem}
+    # the containers' own hashes: one streamed read each, in a thread (hashlib lets go
+    # of the GIL) while the logs are read
+    with ThreadPoolExecutor(1, thread_name_prefix="evtxscan-hash") as hasher:
+        hashed = [hasher.submit(sources.digest, c) for c in listing.containers]
+        for r in merge(run_tasks(plan(found, opts, in_copies), opts, progress)):
+            ref = by_display.get(r.report.path)
+            if ref is not None:
+                r.report.container = ref.container
+                r.report.original_path = ref.original
+                if ref.snapshot is not None:
+                    r.report.vss_store = (ref.snapshot.name, ref.snapshot.created)
+            reports.append(r.report)
+            results.append(r)
+        for h in hashed:
+            try:
+                h.result()
+            except OSError:
+                pass  # the container's own problems were reported when it was listed
+    if copy_groups:
+        by_file = {r.report.path: r for r in results}
+        for g in copy_groups:
+            deduplicate(g, by_file, _identities)
     reports.sort(key=lambda r: r.path)
-    return reports, results, opts
+    return ReadResult(reports, results, opts, listing.containers, copy_groups)
+
+
+def _identities(ref: LogRef) -> dict[int, int]:
+    try:
+        with sources.open_log(ref.locator) as opened:
+            return identities(opened.stream)
+    except Exception:  # noqa: BLE001 - unreadable here means it was reported as such
+        return {}

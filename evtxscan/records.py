@@ -175,6 +175,10 @@ class FileReport:
     errors: list[RecordError] = field(default_factory=list)
     notes: list[RecordError] = field(default_factory=list)  # odd but nothing lost
     stats: LogStats = field(default_factory=LogStats)
+    container: str | None = None      # the image or archive the log was read from
+    original_path: str | None = None  # the log's path on the host, when a collector
+                                      # renamed it (Velociraptor's C%3A, %254)
+    vss_store: tuple[str, str | None] | None = None  # (store, created): a store's copy
 
     def error(self, reason: str, offset: int | None = None, chunk: int | None = None,
               record_id: int | None = None, lost: int = 0) -> None:
@@ -198,4 +202,17 @@ class FileReport:
             "errors": [e.to_json() for e in self.errors],
             "notes": [n.to_json() for n in self.notes],
             "stats": self.stats.to_json(),
+            **self._origin_json(),
         }
+
+    def _origin_json(self) -> dict:
+        """Where the log came from, for logs inside containers only (a folder's logs
+        keep the fields they always had)."""
+        d: dict = {}
+        if self.container is not None:
+            d["container"] = self.container
+        if self.original_path is not None:
+            d["original_path"] = self.original_path
+        if self.vss_store is not None:
+            d["vss_store"] = {"name": self.vss_store[0], "created": self.vss_store[1]}
+        return d

@@ -13,11 +13,12 @@ import hashlib
 import io
 import os
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from . import evtxfile
 from .normalize import ActivityEvent, ProcEnd, ProcEvent, Source, normalize
-from .records import FileReport, LogStats
+from .records import FileReport, LogStats, RecordError
+from .sources import Locator, local_path
 from .spill import Spill, SpillWriter
 
 BACKENDS = ("evtx", "python-evtx")
@@ -39,6 +40,7 @@ class FileTask:
     sha256: str | None = None  # computed once by the caller when a file is split
     threads: int = 1       # pyevtx-rs parser threads (number_of_threads)
     spill_dir: str | None = None  # write Sysmon side events here, not into the result
+    locator: Locator | None = None  # where the log is, when inside an image or archive
 
 
 @dataclass(slots=True)
@@ -105,7 +107,16 @@ def scan_file(task: FileTask) -> FileResult:
     paused = gc.isenabled()  # in a worker: as in analyze(), no cycles worth the walks
     gc.disable()
     try:
-        _scan(task, result, writer.add if writer else result.activity.append)
+        if task.locator is None:
+            _scan(task, result, writer.add if writer else result.activity.append)
+        else:  # a log inside a container: opened through the sources layer
+            with local_path(task.locator) as (path, problems):
+                _scan(replace(task, path=path), result,
+                      writer.add if writer else result.activity.append)
+            # e.g. a corrupt archive entry, read up to the damage: said first
+            report.errors[0:0] = [RecordError(p) for p in problems]
+            if problems and report.status == "ok":
+                report.status = "partial"
     except evtxfile.NotEvtxError as exc:
         report.status = "error"
         report.error(exc.reason)

@@ -92,7 +92,7 @@ def test_every_bad_input_gets_one_line_and_the_good_log_is_still_scanned(junk, t
     assert rc == 0  # the good log was scanned (it has no alerts)
     expect = {
         "missing": "does not exist",
-        "no-logs-here": "no .evtx files found in directory",
+        "no-logs-here": "no event logs or evidence containers found in directory",
         "collection/notes.evtx": "no ElfFile header (starts with b'These ar...')",
         "collection/empty.evtx": "empty file",
         "collection/dangling.evtx": "broken symlink",

@@ -18,6 +18,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.message import Message
 
+from evtxscan.cli import source_options
 from evtxscan.pipeline import ReadOptions
 
 from .i18n import labels as labels_for
@@ -242,7 +243,8 @@ def run(args) -> int:
         rule_paths=getattr(args, "rules", []) or [],
         include_default_rules=not getattr(args, "no_default_rules", False),
         read=ReadOptions(backend=getattr(args, "backend", "evtx"),
-                         jobs=getattr(args, "jobs", 1)))
+                         jobs=getattr(args, "jobs", 1),
+                         sources=source_options(args)))
     app.run()
     if app.failed:
         print(f"evtxscan: error: {printable(app.failed)}", file=sys.stderr)

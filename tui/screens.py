@@ -49,7 +49,13 @@ class LoadingScreen(Screen):
         bar = self.query_one(ProgressBar)
         bar.update(total=max(total, 1), progress=i)   # file i is being read now
         t = Text(L["loading_file"].format(i=i + 1, total=total) + "  ", style="dim")
-        add(t, name)
+        if "::" in name:  # a log inside an image or archive: the container, then the log
+            container, inner = name.split("::", 1)
+            add(t, container, "bold")
+            t.append("  ")
+            add(t, inner)
+        else:
+            add(t, name)
         self.query_one("#loading-file", Static).update(t)
 
     def analysing(self) -> None:

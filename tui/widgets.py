@@ -500,8 +500,12 @@ class DetailPane(TextView):
             t.append(str(s.get("event_id")))
             if s.get("recovered"):
                 t.append("  recovered", style="yellow")
+            vss = s.get("vss_store")
+            if vss:  # kept only from a shadow copy's older copy of the log
+                t.append("  shadow copy ", style="yellow")
+                add(t, f"{vss.get('name')} ({vss.get('created') or 'time unknown'})", "yellow")
             t.append("\n    ")
-            add(t, s.get("file"))
+            add(t, s.get("file"))  # "DC01.E01::p1/Windows/...": the container and the path
             t.append("\n")
         t.append(f"{L['ecs']}:\n", style="bold")
         for key, value in flatten(doc):

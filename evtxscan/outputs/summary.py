@@ -19,23 +19,36 @@ FILES = ("summary.json",)
 def totals(analysis) -> dict:
     """Run totals: the one place they are counted (summary.json, stdout, reports)."""
     reports = analysis.reports
+    copies = _copy_totals(analysis)
     return {
         "files": len(reports),
         "files_ok": sum(r.status == "ok" for r in reports),
         "files_partial": sum(r.status == "partial" for r in reports),
         "files_error": sum(r.status == "error" for r in reports),
-        "records": sum(r.records for r in reports),
+        # a record in several copies of one log (live and shadow copies) counts once
+        "records": sum(r.records for r in reports) - copies.get("records_in_several_copies", 0),
         "records_recovered": sum(r.recovered for r in reports),
         "records_skipped": sum(r.skipped for r in reports),
         "process_events": sum(r.process_events for r in reports),
         "processes": sum(1 for p in analysis.graph.procs if not p.placeholder),
         "hosts": len(analysis.graph.hosts()),
         "alerts": len(analysis.alerts),
+        **copies,
     }
 
 
+def _copy_totals(analysis) -> dict:
+    """With shadow copies, a record in several copies of one log counts once."""
+    groups = getattr(analysis, "copies", None) or []
+    if not groups:
+        return {}
+    again = sum(r.records - r.only_here for g in groups for r in g.reports)
+    only = sum(r.only_here for g in groups for r in g.reports if r.snapshot)
+    return {"records_in_several_copies": again, "records_only_in_shadow_copies": only}
+
+
 def summary_doc(analysis) -> dict:
-    return {
+    doc = {
         "files": [r.to_json() for r in analysis.reports],
         "totals": totals(analysis),
         "alerts_by_rule": analysis.alerts_by_rule(),
@@ -44,6 +57,13 @@ def summary_doc(analysis) -> dict:
                   "skipped": [{"source": s.source, "name": s.name, "reason": s.reason}
                               for s in analysis.ruleset.skipped]},
     }
+    # evidence containers (images, archives) with their own SHA-256, and the copies of
+    # logs read from shadow copies: only when there are any
+    if getattr(analysis, "containers", None):
+        doc["containers"] = [c.to_json() for c in analysis.containers]
+    if getattr(analysis, "copies", None):
+        doc["copies"] = [g.to_json() for g in analysis.copies]
+    return doc
 
 
 def write(analysis, outdir: Path, options) -> list[Path]:
