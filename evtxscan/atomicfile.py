@@ -8,6 +8,7 @@ symlink to an evidence file, say) makes the open fail instead of being written t
 
 from __future__ import annotations
 
+import fcntl
 import os
 import secrets
 from collections.abc import Iterator
@@ -73,3 +74,43 @@ def write_bytes(path: Path, data: bytes, *, durable: bool = False,
     with atomic_write(path, durable=durable, mode=mode) as f:
         f.write(data)
     return path
+
+
+@contextmanager
+def exclusive_lock(path: Path, *, wait: bool = True, holder: bytes = b"") -> Iterator[int]:
+    """Hold an exclusive ``flock`` on the file ``path`` (created if need be, never
+    through a link) for the block; the file is removed when the lock is released.
+
+    The kernel drops the lock when its process dies, so a killed holder never blocks
+    the next one.  Because holders remove the file, a lock taken on a file that was
+    removed meanwhile is dropped and taken again on the current one.  With ``wait``
+    False, ``BlockingIOError`` is raised at once while another process holds it;
+    ``holder`` is written into the file for whoever finds it locked."""
+    for _ in range(100):
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+                     | getattr(os, "O_CLOEXEC", 0), 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+            try:
+                same = os.stat(path, follow_symlinks=False).st_ino == os.fstat(fd).st_ino
+            except FileNotFoundError:
+                same = False
+        except BaseException:
+            os.close(fd)
+            raise
+        if not same:
+            os.close(fd)
+            continue
+        try:
+            if holder:
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, holder, 0)
+            yield fd
+        finally:
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+            os.close(fd)
+        return
+    raise OSError(f"cannot lock {path}")

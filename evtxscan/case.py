@@ -19,14 +19,17 @@ Rules this module keeps:
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .atomicfile import write_bytes
+from .atomicfile import exclusive_lock, write_bytes
 from .checklist import checklist
 from .textsafe import printable
 
 STATES = ("open", "done", "n/a")
+#: what the responder decided about an alert, as Elastic's alert workflow has it
+ALERT_STATUSES = ("open", "acknowledged", "true_positive", "false_positive", "benign")
 FORMAT = "evtxscan-case"
 VERSION = 1
 
@@ -77,6 +80,45 @@ def _new_item() -> dict:
     return {"state": "open", "note": "", "history": []}
 
 
+def _shape_problem(data: dict) -> str | None:
+    """What is wrong with a case file's structure (None: usable).  Optional parts that
+    are missing are filled in, so a hand-edited or older file never breaks a reader
+    later (an item without ``history`` once crashed the TUI on its next change)."""
+    for key, kind, default in (("evidence", dict, {"files": []}), ("alerts", dict, {}),
+                               ("history", list, [])):
+        value = data.setdefault(key, default)
+        if not isinstance(value, kind):
+            return f"'{key}' must be {_KIND[kind]}, not {type(value).__name__}"
+    if not isinstance(data["evidence"].setdefault("files", []), list):
+        return "'evidence.files' must be a list"
+    for aid, entry in data["alerts"].items():
+        if not isinstance(entry, dict):
+            return f"alert {aid!r} must be an object"
+        for key, kind, default in (("note", str, ""), ("note_history", list, []),
+                                   ("items", dict, {})):
+            value = entry.setdefault(key, default)
+            if not isinstance(value, kind):
+                return f"alert {aid!r}: '{key}' must be {_KIND[kind]}"
+        if not isinstance(entry.get("status_history", []), list):
+            return f"alert {aid!r}: 'status_history' must be a list"
+        if entry.get("alert_status", "open") not in ALERT_STATUSES:
+            return f"alert {aid!r}: unknown alert_status {entry['alert_status']!r}"
+        for iid, item in entry["items"].items():
+            if not isinstance(item, dict):
+                return f"alert {aid!r} item {iid!r} must be an object"
+            for key, kind, default in (("state", str, "open"), ("note", str, ""),
+                                       ("history", list, [])):
+                value = item.setdefault(key, default)
+                if not isinstance(value, kind):
+                    return f"alert {aid!r} item {iid!r}: '{key}' must be {_KIND[kind]}"
+            if item["state"] not in STATES:
+                return f"alert {aid!r} item {iid!r}: unknown state {item['state']!r}"
+    return None
+
+
+_KIND = {dict: "an object", list: "a list", str: "text"}
+
+
 class Case:
     """A case file bound to one analysis.  Every setter saves immediately."""
 
@@ -96,18 +138,49 @@ class Case:
         """
         path = Path(path)
         check_outside_evidence(path, list(evidence_roots) + list(analysis.paths))
-        if path.exists():
-            data = cls._load(path)
-            fresh = False
-        else:
-            data = {"format": FORMAT, "version": VERSION, "created": utc_now(),
-                    "evidence": {"files": []}, "alerts": {}, "history": []}
-            fresh = True
-        case = cls(path, data)
-        case.changes = case._reconcile(analysis, fresh)
-        if save:
-            case.save()
+        case = cls(path, {})
+        with case._locked(save):
+            if path.exists():
+                data = cls._load(path)
+                fresh = False
+            else:
+                data = {"format": FORMAT, "version": VERSION, "created": utc_now(),
+                        "evidence": {"files": []}, "alerts": {}, "history": []}
+                fresh = True
+            case.data = data
+            case.changes = case._reconcile(analysis, fresh)
+            if save:
+                case._write()
         return case
+
+    @contextmanager
+    def _locked(self, enabled: bool = True):
+        """The case file's lock: one writer at a time, whoever they are -- this TUI, a
+        second one, the Python API.  Held only while one change is read, applied and
+        written; the lock file is removed when it is released."""
+        if not enabled:
+            yield
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with exclusive_lock(self.path.with_name(f".{self.path.name}.lock")):
+            yield
+
+    def _change(self, apply) -> None:
+        """Apply one change to the case as it is on disk *now*, under the lock: what
+        another writer saved meanwhile is read first and kept, never overwritten by this
+        object's older copy.  ``apply(data)`` returns False when nothing changed."""
+        with self._locked():
+            if self.path.exists():
+                self.data = self._load(self.path)
+            if apply(self.data) is not False:
+                self._write()
+
+    @classmethod
+    def check(cls, path: Path) -> None:
+        """Raise ``CaseError`` when an existing file at ``path`` is not a usable case file
+        (so a scan can say so before it reads any evidence)."""
+        if Path(path).exists():
+            cls._load(Path(path))
 
     @staticmethod
     def _load(path: Path) -> dict:
@@ -120,9 +193,9 @@ class Case:
         if not isinstance(data.get("version"), int) or data["version"] > VERSION:
             raise CaseError(f"{path} was written by a newer evtxscan "
                             f"(case version {data.get('version')}); not touching it")
-        data.setdefault("evidence", {"files": []})
-        data.setdefault("alerts", {})
-        data.setdefault("history", [])
+        problem = _shape_problem(data)
+        if problem:
+            raise CaseError(f"{path} is damaged ({problem}); not touching it")
         return data
 
     def _reconcile(self, analysis, fresh: bool) -> list[str]:
@@ -190,7 +263,8 @@ class Case:
     @staticmethod
     def _ordered(entry: dict) -> dict:
         keys = ("rule_id", "rule_name", "host", "time", "process", "command_line", "status",
-                "orphaned_since", "note", "note_history", "items")
+                "orphaned_since", "alert_status", "status_history", "note", "note_history",
+                "items")
         out = {k: entry[k] for k in keys if k in entry}
         out.update({k: v for k, v in entry.items() if k not in out})
         return out
@@ -227,40 +301,56 @@ class Case:
         return (sum(i["state"] in ("done", "n/a") for i in items), len(items))
 
     # ------------------------------------------------------------------ writing
-    def _entry_or_raise(self, alert_id: str) -> dict:
-        entry = self.entry(alert_id)
-        if entry is None:
-            raise KeyError(f"no alert {alert_id!r} in case {self.path}")
-        return entry
-
     def set_state(self, alert_id: str, item_id: str, state: str) -> None:
         if state not in STATES:
             raise ValueError(f"state must be one of {', '.join(STATES)}, not {state!r}")
-        entry = self._entry_or_raise(alert_id)
-        item = entry["items"].setdefault(item_id, _new_item())
-        if item["state"] == state:
-            return
-        item["history"].append({"at": utc_now(), "state": state, "was": item["state"]})
-        item["state"] = state
-        self.save()
+
+        def apply(data: dict):
+            item = _entry_in(data, alert_id, self.path)["items"].setdefault(item_id, _new_item())
+            if item["state"] == state:
+                return False
+            item["history"].append({"at": utc_now(), "state": state, "was": item["state"]})
+            item["state"] = state
+        self._change(apply)
 
     def set_note(self, alert_id: str, item_id: str, text: str) -> None:
-        entry = self._entry_or_raise(alert_id)
-        item = entry["items"].setdefault(item_id, _new_item())
-        if item.get("note", "") == text:
-            return
-        item["note"] = text
-        item["history"].append({"at": utc_now(), "note": "edited" if text else "cleared"})
-        self.save()
+        def apply(data: dict):
+            item = _entry_in(data, alert_id, self.path)["items"].setdefault(item_id, _new_item())
+            if item.get("note", "") == text:
+                return False
+            item["note"] = text
+            item["history"].append({"at": utc_now(), "note": "edited" if text else "cleared"})
+        self._change(apply)
 
     def set_alert_note(self, alert_id: str, text: str) -> None:
-        entry = self._entry_or_raise(alert_id)
-        if entry.get("note", "") == text:
-            return
-        entry["note"] = text
-        entry.setdefault("note_history", []).append(
-            {"at": utc_now(), "note": "edited" if text else "cleared"})
-        self.save()
+        def apply(data: dict):
+            entry = _entry_in(data, alert_id, self.path)
+            if entry.get("note", "") == text:
+                return False
+            entry["note"] = text
+            entry.setdefault("note_history", []).append(
+                {"at": utc_now(), "note": "edited" if text else "cleared"})
+        self._change(apply)
+
+    def alert_status(self, alert_id: str) -> str:
+        entry = self.entry(alert_id)
+        return entry.get("alert_status", "open") if entry else "open"
+
+    def set_alert_status(self, alert_id: str, status: str) -> None:
+        """What the responder decided about the alert (``ALERT_STATUSES``)."""
+        if status not in ALERT_STATUSES:
+            raise ValueError(f"alert status must be one of {', '.join(ALERT_STATUSES)}, "
+                             f"not {status!r}")
+
+        def apply(data: dict):
+            entry = _entry_in(data, alert_id, self.path)
+            was = entry.get("alert_status", "open")
+            if was == status:
+                return False
+            entry["alert_status"] = status
+            entry.setdefault("status_history", []).append(
+                {"at": utc_now(), "status": status, "was": was})
+        self._change(apply)
 
     def dumps(self) -> bytes:
         """The file's bytes.  Lone surrogates from evidence become ``\\udXXX`` escapes,
@@ -269,6 +359,11 @@ class Case:
         return text.encode("utf-8", "backslashreplace")
 
     def save(self) -> None:
+        """Write the case as this object holds it (under the lock)."""
+        with self._locked():
+            self._write()
+
+    def _write(self) -> None:
         """Write atomically; a no-op when the file already holds these bytes."""
         data = self.dumps()
         try:
@@ -276,5 +371,11 @@ class Case:
                 return
         except OSError:
             pass
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         write_bytes(self.path, data, durable=True, mode=0o600)  # a responder's notes
+
+
+def _entry_in(data: dict, alert_id: str, path: Path) -> dict:
+    entry = data["alerts"].get(alert_id)
+    if entry is None:
+        raise KeyError(f"no alert {alert_id!r} in case {path}")
+    return entry

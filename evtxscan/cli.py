@@ -96,6 +96,16 @@ def default_lang() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The ``evtxscan`` command.  Ctrl-C anywhere is one line and exit 130 (the scan
+    itself also cleans up and says its previous outputs are unchanged)."""
+    try:
+        return _main(argv)
+    except (KeyboardInterrupt, Interrupted) as exc:
+        print("\nevtxscan: interrupted", file=sys.stderr)
+        return exc.code if isinstance(exc, Interrupted) else 130
+
+
+def _main(argv: list[str] | None) -> int:
     ap = build_parser()
     args = ap.parse_args(argv)
     if args.command == "rules":
@@ -117,6 +127,12 @@ def main(argv: list[str] | None = None) -> int:
 
 def cmd_rules(args) -> int:
     from .rules import format_listing, load_rules
+    from .textsafe import printable
+    missing = [p for p in args.paths if not os.path.lexists(p)]
+    for p in missing:
+        print(f"evtxscan: error: {printable(p)}: does not exist", file=sys.stderr)
+    if missing:
+        return EXIT_FATAL
     rs = load_rules([Path(p) for p in args.paths], include_default=not args.no_default_rules)
     for line in format_listing(rs):
         print(line)
@@ -194,13 +210,16 @@ def cmd_scan(args) -> int:
     fatal = check_inputs(args)
     if fatal is not None:
         return fatal
-    if args.case:  # reports read the case; it must never live in the evidence
-        from .case import CaseError, check_outside_evidence
-        try:
-            check_outside_evidence(Path(args.case), args.paths)
-        except CaseError as exc:
-            print(f"evtxscan: error: {exc}", file=sys.stderr)
-            return EXIT_FATAL
+    # reports read the case: it must never live in the evidence, and must be readable
+    from .case import Case, CaseError, check_outside_evidence
+    case_path = Path(args.case) if args.case else Path(args.output) / "case.json"
+    try:
+        if args.case:  # the default, in OUTDIR, is checked with OUTDIR
+            check_outside_evidence(case_path, args.paths)
+        Case.check(case_path)
+    except CaseError as exc:
+        print(f"evtxscan: error: {printable(str(exc))}", file=sys.stderr)
+        return EXIT_FATAL
     outset = OutputSet(Path(args.output), list(args.paths), force=args.force)
     previous = signal.signal(signal.SIGTERM, _on_signal)
     try:

@@ -117,14 +117,18 @@ def run_tasks(tasks: list[FileTask], opts: ReadOptions,
                 progress(i, total, t.display)
             yield scan_file(t)
         return
-    from concurrent.futures import ProcessPoolExecutor
-    import multiprocessing as mp
-    ctx = mp.get_context("forkserver" if os.name == "posix" else "spawn")
-    with ProcessPoolExecutor(max_workers=opts.jobs, mp_context=ctx) as pool:
-        for i, r in enumerate(pool.map(scan_file, tasks, chunksize=1)):
-            if progress:
-                progress(i, total, tasks[i].display)
-            yield r
+    from .workers import run_in_order
+    for i, r in enumerate(run_in_order(scan_file, tasks, opts.jobs, died=_worker_died)):
+        if progress:
+            progress(i, total, tasks[i].display)
+        yield r
+
+
+def _worker_died(task: FileTask, reason: str) -> FileResult:
+    report = FileReport(path=task.display, abspath=task.path, backend=task.backend,
+                        status="error")
+    report.error(reason)
+    return FileResult(report)
 
 
 def _run_dask(tasks: list[FileTask], scheduler, progress: Progress | None) -> Iterator[FileResult]:

@@ -24,19 +24,18 @@ first and written last: a folder without summary.json is an incomplete set.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import errno
-import fcntl
 import fnmatch
 import json
 import os
 import shutil
 import socket
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..atomicfile import fresh_file
+from ..atomicfile import exclusive_lock, fresh_file
 from ..evidenceguard import evidence_holding
 from ..textsafe import printable
 from .summary import FILES as SUMMARY_FILES
@@ -80,8 +79,7 @@ class OutputSet:
     force: bool = False
     staging: Path | None = None
     inside: bool = False                 # staged inside OUTDIR (see module docstring)
-    _lock_fd: int | None = None
-    _lock_path: Path | None = None
+    _lock_stack: ExitStack | None = None
     _created: bool = False
     carried: list[str] = field(default_factory=list)
 
@@ -122,39 +120,22 @@ class OutputSet:
         return self.outdir if self.inside else self.outdir.parent
 
     def _lock(self) -> None:
-        """An exclusive lock on a file beside OUTDIR (inside it when staged inside).
-        The kernel drops it when the process dies, so a killed run never blocks the
-        next one; the file itself names the holder."""
+        """An exclusive lock on a file beside OUTDIR (inside it when staged inside),
+        held until ``commit`` or ``abort``; the file names the holder."""
         path = self._lock_dir() / LOCK.format(name=self.outdir.name)
-        for _ in range(20):
-            try:
-                fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
-            except OSError as exc:
-                raise OutputError(f"cannot lock output folder {printable(str(self.outdir))}: "
-                                  f"{exc.strerror or exc}") from None
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                holder = _read_holder(fd)
-                os.close(fd)
-                raise OutputError(f"output folder {printable(str(self.outdir))} is in use by "
-                                  f"another evtxscan ({holder}); wait for it to finish or "
-                                  "choose another -o") from None
-            # the previous holder may have removed the file after we opened it
-            try:
-                same = os.stat(path, follow_symlinks=False).st_ino == os.fstat(fd).st_ino
-            except FileNotFoundError:
-                same = False
-            if not same:
-                os.close(fd)
-                continue
-            os.ftruncate(fd, 0)
-            os.write(fd, json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
-                                     "since": time.strftime("%Y-%m-%dT%H:%M:%SZ",
-                                                            time.gmtime())}).encode())
-            self._lock_fd, self._lock_path = fd, path
-            return
-        raise OutputError(f"cannot lock output folder {printable(str(self.outdir))}")
+        holder = json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
+                             "since": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
+        stack = ExitStack()
+        try:
+            stack.enter_context(exclusive_lock(path, wait=False, holder=holder.encode()))
+        except BlockingIOError:
+            raise OutputError(f"output folder {printable(str(self.outdir))} is in use by "
+                              f"another evtxscan ({_read_holder(path)}); wait for it to "
+                              "finish or choose another -o") from None
+        except OSError as exc:
+            raise OutputError(f"cannot lock output folder {printable(str(self.outdir))}: "
+                              f"{exc.strerror or exc}") from None
+        self._lock_stack = stack
 
     def _clean_stale(self) -> None:
         """Staging folders of runs that were killed (we hold the lock: nobody else
@@ -267,18 +248,14 @@ class OutputSet:
         self._release()
 
     def _release(self) -> None:
-        if self._lock_fd is not None:
-            try:
-                if self._lock_path is not None:
-                    self._lock_path.unlink(missing_ok=True)
-            finally:
-                os.close(self._lock_fd)
-                self._lock_fd = None
+        if self._lock_stack is not None:
+            self._lock_stack.close()
+            self._lock_stack = None
 
 
-def _read_holder(fd: int) -> str:
+def _read_holder(path: Path) -> str:
     try:
-        info = json.loads(os.pread(fd, 4096, 0) or b"{}")
+        info = json.loads(path.read_bytes()[:4096] or b"{}")
         return (f"pid {int(info['pid'])} on {printable(str(info['host']))} since "
                 f"{printable(str(info['since']))}")
     except (OSError, ValueError, KeyError, TypeError):
@@ -292,7 +269,7 @@ def _rename_exchange(a: Path, b: Path) -> bool:
     """Swap two paths in one step (Linux ``renameat2``); False where that is not
     available, so the caller falls back to two renames."""
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc = ctypes.CDLL(None, use_errno=True)  # this process' own libc: no ldconfig run
         fn = libc.renameat2
     except (OSError, AttributeError):
         return False
