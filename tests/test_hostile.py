@@ -221,3 +221,31 @@ def test_an_odd_byte_string_is_read_by_our_python_backend_and_counted_by_pyevtx_
     assert [r.data["CommandLine"] for r in rust.read_records(str(path), report)] == ["ok"]
     assert report.skipped == 1 and report.errors[0].record_id == 2
     assert _read(pyevtx, path) == ["ok", "odd"]
+
+
+def test_graphml_stays_well_formed_xml_with_characters_xml_forbids(tmp_path):
+    """U+FFFE/U+FFFF (and controls) in a host name or command line once made
+    graph.graphml invalid XML that lxml, networkx and ElementTree all rejected."""
+    import xml.etree.ElementTree as ET
+
+    import networkx as nx
+    from lxml import etree
+    odd = "cmd.exe /c echo \ufffe\uffff\x01done"
+    events = [spec(0, S32 + "dns.exe", "dns.exe", 0x6F0, 0x2A0),
+              spec(1, S32 + "cmd.exe", odd, 0x1001, 0x6F0, parent=S32 + "dns.exe")]
+    host = "DNS\uffff9"
+    events = [EventSpec(**{**e.__dict__, "computer": host}) for e in events]
+    ev = tmp_path / "evidence"
+    ev.mkdir()
+    write_evtx(ev / "Security.evtx", events)
+    out = tmp_path / "out"
+    assert main(["scan", str(ev), "-o", str(out), "-q"]) == 1
+    raw = (out / "graph.graphml").read_bytes()
+    etree.fromstring(raw)
+    ET.fromstring(raw)
+    g = nx.read_graphml(out / "graph.graphml")
+    cmds = {d["command_line"] for _, d in g.nodes(data=True)}
+    assert "cmd.exe /c echo \\ufffe\\uffff\\x01done" in cmds
+    (alert,) = [json.loads(x) for x in (out / "alerts.jsonl").read_text().splitlines()]
+    assert alert["process"]["command_line"] == odd          # JSON keeps the exact text
+    assert alert["host"]["name"] == host
