@@ -98,11 +98,15 @@ def default_lang() -> str:
 def main(argv: list[str] | None = None) -> int:
     """The ``evtxscan`` command.  Ctrl-C anywhere is one line and exit 130 (the scan
     itself also cleans up and says its previous outputs are unchanged)."""
+    import signal
+    previous = signal.signal(signal.SIGTERM, _on_signal)
     try:
         return _main(argv)
     except (KeyboardInterrupt, Interrupted) as exc:
         print("\nevtxscan: interrupted", file=sys.stderr)
         return exc.code if isinstance(exc, Interrupted) else 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _main(argv: list[str] | None) -> int:
@@ -221,7 +225,6 @@ def cmd_scan(args) -> int:
         print(f"evtxscan: error: {printable(str(exc))}", file=sys.stderr)
         return EXIT_FATAL
     outset = OutputSet(Path(args.output), list(args.paths), force=args.force)
-    previous = signal.signal(signal.SIGTERM, _on_signal)
     try:
         staging = outset.open()
         code = _scan_into(args, outset, staging)
@@ -252,8 +255,6 @@ def cmd_scan(args) -> int:
     except BaseException:
         outset.abort()
         raise
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def _scan_into(args, outset, staging: Path) -> int:

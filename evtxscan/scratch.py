@@ -18,8 +18,9 @@ import time
 from pathlib import Path
 
 PREFIX = ".evtxscan-scratch-"
+_NEW = ".evtxscan-newscratch-"   # being made (see ``Scratch.__init__``)
 _LOCK = "lock"
-_YOUNG = 600  # seconds: a folder without its lock yet is left alone this long
+_YOUNG = 600  # seconds: a folder being made is left alone this long
 
 
 class Scratch:
@@ -28,10 +29,14 @@ class Scratch:
     def __init__(self, base: str | os.PathLike | None = None) -> None:
         base_path = Path(base) if base is not None else Path(tempfile.gettempdir())
         remove_abandoned(base_path)
-        self.path = Path(tempfile.mkdtemp(prefix=PREFIX, dir=base_path))
-        self._fd: int | None = os.open(self.path / _LOCK,
+        # made under another name and renamed once its lock is held: a folder named
+        # PREFIX... always has a lock that is either held or free for good
+        young = Path(tempfile.mkdtemp(prefix=_NEW, dir=base_path))
+        self._fd: int | None = os.open(young / _LOCK,
                                        os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
         fcntl.flock(self._fd, fcntl.LOCK_EX)
+        self.path = base_path / (PREFIX + young.name[len(_NEW):])
+        os.rename(young, self.path)
 
     def sub(self, name: str) -> Path:
         """A folder inside the scratch folder."""
@@ -64,18 +69,22 @@ def remove_abandoned(base: Path) -> list[Path]:
     except OSError:
         return removed
     for entry in entries:
-        if not entry.name.startswith(PREFIX) or not entry.is_dir(follow_symlinks=False):
+        if not entry.is_dir(follow_symlinks=False):
+            continue
+        if entry.name.startswith(_NEW):  # its maker was killed before it was named
+            try:
+                if time.time() - entry.stat(follow_symlinks=False).st_mtime > _YOUNG:
+                    shutil.rmtree(entry.path, ignore_errors=True)
+                    removed.append(Path(entry.path))
+            except OSError:
+                pass
+            continue
+        if not entry.name.startswith(PREFIX):
             continue
         try:
             fd = os.open(os.path.join(entry.path, _LOCK), os.O_RDWR | os.O_CLOEXEC)
         except FileNotFoundError:
-            # no lock yet: a run making it this instant, or one killed doing so long ago
-            try:
-                if time.time() - entry.stat(follow_symlinks=False).st_mtime < _YOUNG:
-                    continue
-            except OSError:
-                continue
-            fd = None
+            fd = None  # cannot be a live run's: the lock is made before the name
         except OSError:
             continue
         try:

@@ -124,7 +124,10 @@ def test_sigterm_is_a_clean_stop_too(sets, tmp_path):
     shutil.copytree(folder_a, out)
     proc = subprocess.Popen([sys.executable, "-m", "evtxscan", "scan", str(EVIDENCE), "-o",
                              str(out), "-q"], cwd=ROOT, stderr=subprocess.PIPE, text=True)
-    time.sleep(0.5)
+    deadline = time.monotonic() + 60   # until it has started writing its staging folder
+    while not any(".evtxscan-staging-" in p.name for p in tmp_path.iterdir()) \
+            and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
     proc.terminate()
     _, err = proc.communicate(timeout=120)
     if proc.returncode != 1:
@@ -275,3 +278,17 @@ def test_a_write_that_fails_late_is_one_line_exit_2_and_the_old_set_stays(sets, 
     assert "Traceback" not in done.stderr
     assert digest(out) == set_a
     assert leftovers(tmp_path) == []
+
+
+def test_a_live_runs_scratch_folder_is_kept_and_a_killed_runs_is_removed(tmp_path):
+    from evtxscan.scratch import remove_abandoned
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from evtxscan.scratch import Scratch; "
+         "s = Scratch(sys.argv[1]); print(s.path, flush=True); time.sleep(60)", str(tmp_path)],
+        cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    live = Path(holder.stdout.readline().strip())
+    assert live.is_dir()
+    assert remove_abandoned(tmp_path) == [] and live.is_dir()
+    holder.kill()
+    holder.wait()
+    assert remove_abandoned(tmp_path) == [live] and not live.exists()
