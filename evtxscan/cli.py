@@ -120,7 +120,7 @@ def _main(argv: list[str] | None) -> int:
     except ValueError as exc:
         ap.error(str(exc))
     if args.command == "tui":
-        from tui.app import run as run_tui  # Textual is imported only here
+        from .tui.app import run as run_tui  # Textual is imported only here
         return run_tui(args)
     return cmd_scan(args)
 

@@ -18,12 +18,12 @@ from textual.widgets import Input
 
 from evtxscan.checklist import answer, checklist
 from evtxscan.textsafe import printable
-from tui import widgets
-from tui.app import EvtxScanApp, resolve_case_path, run
-from tui.i18n import KEYS, help_markdown
-from tui.screens import (AlertsScreen, HelpScreen, HostPicker, InvestigateScreen,
+from evtxscan.tui import widgets
+from evtxscan.tui.app import EvtxScanApp, resolve_case_path, run
+from evtxscan.tui.i18n import KEYS, help_markdown
+from evtxscan.tui.screens import (AlertsScreen, HelpScreen, HostPicker, InvestigateScreen,
                          TimelineScreen)
-from tui.widgets import AlertTable, ChecklistPane, DetailPane, ProcessTree, TimelineView
+from evtxscan.tui.widgets import AlertTable, ChecklistPane, DetailPane, ProcessTree, TimelineView
 
 SIZE = (120, 36)
 ROOT = Path(__file__).resolve().parents[1]
@@ -190,7 +190,7 @@ async def test_dc01_tree_shows_the_chain_and_the_subtree(analysis, tmp_path):
         painted = rendered(screen.query_one(ProcessTree))
         assert "cmd.exe 6404 [ALERT]" in painted
         # the detail pane: every ECS field of the process, and the facts a responder reads
-        from tui.render import flatten
+        from evtxscan.tui.render import flatten
         text = screen.query_one(DetailPane).text
         for key, _ in flatten(analysis.graph.ecs(alert.process.node)):
             assert f"  {key}: " in text
@@ -483,7 +483,7 @@ async def test_help_shows_every_key(analysis, tmp_path):
     """Every binding of every screen and widget appears in the help (so in ``?``)."""
     from textual.binding import Binding
 
-    from tui import app as app_mod, screens
+    from evtxscan.tui import app as app_mod, screens
     names = {"question_mark": "?", "slash": "/", "minus": "-", "escape": "escape",
              "enter": "enter", "space": "space", "right": "→", "left": "←", "down": "↓",
              "up": "↑", "home": "home", "end": "end", "pageup": "pageup",
@@ -517,7 +517,7 @@ async def test_help_shows_every_key(analysis, tmp_path):
 
 
 def test_python_dash_m_tui_runs_the_cli():
-    out = subprocess.run([sys.executable, "-m", "tui", "--help"], cwd=ROOT,
+    out = subprocess.run([sys.executable, "-m", "evtxscan.tui", "--help"], cwd=ROOT,
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 0 and "--case" in out.stdout
 
