@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import __version__
+from . import __version__, i18n
 
 EXIT_OK, EXIT_ALERTS, EXIT_FATAL = 0, 1, 2
 REPORT_FORMATS = ("jsonl", "csv", "md", "html", "graphml")
@@ -41,7 +41,7 @@ def _common(p: argparse.ArgumentParser) -> None:
                    help="extra rule file or folder (Elastic TOML); repeatable")
     p.add_argument("--no-default-rules", action="store_true",
                    help="do not load the bundled rule(s)")
-    p.add_argument("--lang", choices=("en", "zh"), default=None,
+    p.add_argument("--lang", choices=i18n.LANGUAGES, default=None,
                    help="language of the investigation guide (default: from the locale)")
     p.add_argument("--timezone", default="UTC",
                    help="display time zone for reports (e.g. +05:30, Europe/Berlin); "
@@ -91,8 +91,8 @@ def default_lang() -> str:
     for var in ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"):
         v = os.environ.get(var, "")
         if v:
-            return "zh" if v.lower().startswith("zh") else "en"
-    return "en"
+            return i18n.language_of_locale(v)
+    return i18n.DEFAULT
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -20,9 +20,9 @@ from evtxscan.checklist import answer, checklist
 from evtxscan.textsafe import printable
 from evtxscan.tui import widgets
 from evtxscan.tui.app import EvtxScanApp, resolve_case_path, run
-from evtxscan.tui.i18n import KEYS, help_markdown
+from evtxscan.tui.keys import KEYS, help_markdown
 from evtxscan.tui.screens import (AlertsScreen, HelpScreen, HostPicker, InvestigateScreen,
-                         TimelineScreen)
+                                  TimelineScreen)
 from evtxscan.tui.widgets import AlertTable, ChecklistPane, DetailPane, ProcessTree, TimelineView
 
 SIZE = (120, 36)

@@ -19,10 +19,10 @@ from textual.binding import Binding
 from textual.message import Message
 
 from evtxscan.cli import source_options
+from evtxscan.i18n import tr
 from evtxscan.pipeline import ReadOptions
 
-from .i18n import labels as labels_for
-from .i18n import localize_bindings
+from .keys import localize_bindings
 from .model import View
 from .screens import (AlertsScreen, HelpScreen, HostPicker, InvestigateScreen, LoadingScreen,
                       TimelineScreen)
@@ -72,7 +72,6 @@ class EvtxScanApp(App):
         self.paths = list(paths)
         self.case_path = Path(case_path)
         self.lang = lang
-        self.labels = labels_for(lang)
         self.tz = tz
         self.rule_paths = list(rule_paths)
         self.include_default_rules = include_default_rules
@@ -170,10 +169,10 @@ class EvtxScanApp(App):
                                          tz=self.tz, level=1)
             path.write_text(text, encoding="utf-8")
         except Exception as exc:
-            self.notify(self.labels["export_failed"].format(error=f"{type(exc).__name__}: {exc}"),
+            self.notify(tr("tui.export_failed", self.lang, error=f"{type(exc).__name__}: {exc}"),
                         severity="error", markup=False)
             return
-        self.notify(self.labels["exported"].format(path=path), markup=False, timeout=6)
+        self.notify(tr("tui.exported", self.lang, path=path), markup=False, timeout=6)
 
     # ---------------------------------------------------------------- navigation
     def investigate(self, host: str, alert=None, node: int | None = None) -> None:
