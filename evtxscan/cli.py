@@ -121,8 +121,18 @@ def _main(argv: list[str] | None) -> int:
         ap.error(str(exc))
     if args.command == "tui":
         from .tui.app import run as run_tui  # Textual is imported only here
-        return run_tui(args)
+        return run_tui(tui_options(args))
     return cmd_scan(args)
+
+
+def tui_options(args):
+    """``evtxscan tui``'s flags as the TUI's typed options (no Textual import)."""
+    from .tui.options import TuiOptions
+    return TuiOptions(paths=tuple(args.paths), case=args.case, backend=args.backend,
+                      jobs=args.jobs, scheduler=args.scheduler, rule_paths=tuple(args.rules),
+                      include_default_rules=not args.no_default_rules,
+                      lang=args.lang or i18n.DEFAULT, timezone=args.timezone,
+                      sources=source_options(args))
 
 
 def cmd_rules(args) -> int:

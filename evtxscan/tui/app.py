@@ -18,12 +18,12 @@ from textual.app import App
 from textual.binding import Binding
 from textual.message import Message
 
-from evtxscan.cli import source_options
 from evtxscan.i18n import tr
 from evtxscan.pipeline import ReadOptions
 
 from .keys import localize_bindings
 from .model import View
+from .options import TuiOptions
 from .screens import (AlertsScreen, HelpScreen, HostPicker, InvestigateScreen, LoadingScreen,
                       TimelineScreen)
 
@@ -82,6 +82,15 @@ class EvtxScanApp(App):
         self.failed: str | None = None
         self._guides: dict[str, tuple[list, dict]] = {}
         self._host_screens: dict[str, str] = {}
+
+    @classmethod
+    def from_options(cls, options: TuiOptions, case_path: str | Path) -> EvtxScanApp:
+        """The app ``evtxscan tui`` runs: every option reaches the analysis or the screens."""
+        from evtxscan.timefmt import parse_timezone
+        return cls(list(options.paths), case_path, lang=options.lang,
+                   tz=parse_timezone(options.timezone), rule_paths=list(options.rule_paths),
+                   include_default_rules=options.include_default_rules,
+                   read=options.read_options())
 
     # ---------------------------------------------------------------- loading
     def on_mount(self) -> None:
@@ -227,23 +236,15 @@ def resolve_case_path(case: str | None, paths: list[str]) -> Path:
     return p
 
 
-def run(args) -> int:
+def run(options: TuiOptions) -> int:
     """Entry point of ``evtxscan tui``; returns the exit status."""
     from evtxscan.textsafe import printable
-    from evtxscan.timefmt import parse_timezone
     try:
-        case_path = resolve_case_path(getattr(args, "case", None), args.paths)
+        case_path = resolve_case_path(options.case, list(options.paths))
     except ValueError as exc:
         print(f"evtxscan: error: {printable(str(exc))}", file=sys.stderr)
         return EXIT_FATAL
-    app = EvtxScanApp(
-        args.paths, case_path, lang=getattr(args, "lang", None) or "en",
-        tz=parse_timezone(getattr(args, "timezone", "UTC")),
-        rule_paths=getattr(args, "rules", []) or [],
-        include_default_rules=not getattr(args, "no_default_rules", False),
-        read=ReadOptions(backend=getattr(args, "backend", "evtx"),
-                         jobs=getattr(args, "jobs", 1),
-                         sources=source_options(args)))
+    app = EvtxScanApp.from_options(options, case_path)
     app.run()
     if app.failed:
         print(f"evtxscan: error: {printable(app.failed)}", file=sys.stderr)
