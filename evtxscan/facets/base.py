@@ -48,7 +48,7 @@ class Facet:
     """One kind of evidence for the investigation guide, defined once.
 
     ``name``     its key in ``alert.triage`` and alerts.jsonl.
-    ``compute``  ``compute(subject)`` -> a JSON-ready dict (sorted lists: the same
+    ``compute``  ``compute(subject)`` -> its JSON-ready value (lists sorted: the same
                  evidence gives the same bytes); with ``prepare``,
                  ``compute(subject, prepared)``.
     ``prepare``  ``prepare(analysis)`` -> a case-wide index built once per analysis
@@ -68,14 +68,14 @@ class Facet:
     """
 
     name: str
-    compute: Callable[..., dict]
+    compute: Callable[..., Any]
     answer: Answer
     words: str
     label: str | None = None
     tools: frozenset[str] = field(default_factory=frozenset)
     caveats: tuple[str, ...] = ()
     mark: str | None = None
-    summary: Callable[[dict], str | None] | None = None
+    summary: Callable[[Any], str | None] | None = None
     prepare: Callable[[Any], Any] | None = None
 
 
