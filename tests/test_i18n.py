@@ -9,6 +9,7 @@ language it copies, without touching any other file.
 from __future__ import annotations
 
 import ast
+import functools
 import re
 import string
 from pathlib import Path
@@ -75,7 +76,8 @@ def _call_name(node: ast.Call) -> str:
     return f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else ""
 
 
-def _scan() -> tuple[set[str], set[str], set[str]]:
+@functools.cache
+def _scan() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     """(keys written out, prefixes of keys built at run time, caveat codes raised)."""
     literal: set[str] = set()
     built: set[str] = set()
@@ -106,7 +108,7 @@ def _scan() -> tuple[set[str], set[str], set[str]]:
                         literal.add("mark." + arg.value)
                 if name == "_caveat" and isinstance(arg, ast.Constant):
                     codes.add(arg.value)
-    return literal, built, codes
+    return frozenset(literal), frozenset(built), frozenset(codes)
 
 
 def _bindings():
