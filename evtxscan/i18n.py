@@ -401,6 +401,11 @@ TEXTS: dict[str, dict[str, str | tuple[str, ...]]] = {
     "tui.sources": {"en": "Source records", "zh": "来源记录"},
     "tui.ecs": {"en": "ECS fields", "zh": "ECS 字段"},
     "tui.record": {"en": "record", "zh": "记录"},
+    "tui.recovered": {"en": "recovered", "zh": "已恢复"},
+    "tui.shadow_copy": {"en": "shadow copy", "zh": "卷影副本"},
+    "tui.time_unknown": {"en": "time unknown", "zh": "时间未知"},
+    "tui.evidence_changed": {"en": "Evidence changed since last save",
+                             "zh": "自上次保存以来证据已变化"},
     "tui.event": {"en": "event", "zh": "事件"},
     "tui.placeholder_note": {
         "en": "This process started before logging or was never logged; it is known only from "

@@ -133,7 +133,7 @@ class EvtxScanApp(App):
         self.switch_screen(AlertsScreen())
         changes = getattr(self.case, "changes", None)
         if changes:  # the evidence differs from when the case was last saved
-            self.notify("\n".join(changes[:8]), title="Evidence changed since last save",
+            self.notify("\n".join(changes[:8]), title=tr("tui.evidence_changed", self.lang),
                         severity="warning", markup=False, timeout=10)
 
     def on_load_failed(self, msg: LoadFailed) -> None:

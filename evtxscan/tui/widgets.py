@@ -501,11 +501,12 @@ class DetailPane(TextView):
             t.append(f"  {tr('tui.event', lang)} ", style="dim")
             t.append(str(s.get("event_id")))
             if s.get("recovered"):
-                t.append("  recovered", style="yellow")
+                t.append(f"  {tr('tui.recovered', lang)}", style="yellow")
             vss = s.get("vss_store")
             if vss:  # kept only from a shadow copy's older copy of the log
-                t.append("  shadow copy ", style="yellow")
-                add(t, f"{vss.get('name')} ({vss.get('created') or 'time unknown'})", "yellow")
+                t.append(f"  {tr('tui.shadow_copy', lang)} ", style="yellow")
+                created = vss.get("created") or tr("tui.time_unknown", lang)
+                add(t, f"{vss.get('name')} ({created})", "yellow")
             t.append("\n    ")
             add(t, s.get("file"))  # "DC01.E01::p1/Windows/...": the container and the path
             t.append("\n")
