@@ -244,8 +244,8 @@ def section_c(tmp: Path, log) -> dict:
 def section_e(log) -> dict:
     probe = ("import json, sys\nfrom evtxscan.cli import main\n"
              "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
-             "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules}"
-             " & {'textual', 'rich', 'tui'})))\n")
+             "print(json.dumps(sorted(p for p in ('textual', 'rich', 'evtxscan.tui')"
+             " if any(m == p or m.startswith(p + '.') for m in sys.modules))))\n")
     out = {}
     with tempfile.TemporaryDirectory() as d:
         for label, args in (("scan --help", ["scan", "--help"]),

@@ -76,9 +76,9 @@ def step(what: str) -> None:
 
 
 async def drive(analysis, case: Path) -> dict[str, object]:
-    from tui.app import EvtxScanApp
-    from tui.screens import AlertsScreen, InvestigateScreen, TimelineScreen
-    from tui.widgets import ProcessTree, TimelineView
+    from evtxscan.tui.app import EvtxScanApp
+    from evtxscan.tui.screens import AlertsScreen, InvestigateScreen, TimelineScreen
+    from evtxscan.tui.widgets import ProcessTree, TimelineView
 
     out: dict[str, object] = {}
     alert = next(a for a in analysis.alerts if a.process.name == "cmd.exe")

@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import __version__
+from . import __version__, i18n
 
 EXIT_OK, EXIT_ALERTS, EXIT_FATAL = 0, 1, 2
 REPORT_FORMATS = ("jsonl", "csv", "md", "html", "graphml")
@@ -41,7 +41,7 @@ def _common(p: argparse.ArgumentParser) -> None:
                    help="extra rule file or folder (Elastic TOML); repeatable")
     p.add_argument("--no-default-rules", action="store_true",
                    help="do not load the bundled rule(s)")
-    p.add_argument("--lang", choices=("en", "zh"), default=None,
+    p.add_argument("--lang", choices=i18n.LANGUAGES, default=None,
                    help="language of the investigation guide (default: from the locale)")
     p.add_argument("--timezone", default="UTC",
                    help="display time zone for reports (e.g. +05:30, Europe/Berlin); "
@@ -91,8 +91,8 @@ def default_lang() -> str:
     for var in ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"):
         v = os.environ.get(var, "")
         if v:
-            return "zh" if v.lower().startswith("zh") else "en"
-    return "en"
+            return i18n.language_of_locale(v)
+    return i18n.DEFAULT
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -124,9 +124,19 @@ def _main(argv: list[str] | None) -> int:
     except ValueError as exc:
         ap.error(str(exc))
     if args.command == "tui":
-        from tui.app import run as run_tui  # Textual is imported only here
-        return run_tui(args)
+        from .tui.app import run as run_tui  # Textual is imported only here
+        return run_tui(tui_options(args))
     return cmd_scan(args)
+
+
+def tui_options(args):
+    """``evtxscan tui``'s flags as the TUI's typed options (no Textual import)."""
+    from .tui.options import TuiOptions
+    return TuiOptions(paths=tuple(args.paths), case=args.case, backend=args.backend,
+                      jobs=args.jobs, scheduler=args.scheduler, rule_paths=tuple(args.rules),
+                      include_default_rules=not args.no_default_rules,
+                      lang=args.lang or i18n.DEFAULT, timezone=args.timezone,
+                      sources=source_options(args))
 
 
 def cmd_rules(args) -> int:

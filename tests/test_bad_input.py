@@ -267,7 +267,7 @@ def test_a_scan_leaves_every_input_byte_and_time_as_it_was(evidence_copy, tmp_pa
 
 
 async def test_a_tui_session_leaves_the_evidence_as_it_was(evidence_copy, tmp_path):
-    from tui.app import EvtxScanApp
+    from evtxscan.tui.app import EvtxScanApp
     before = fingerprint(evidence_copy)
     app = EvtxScanApp([str(evidence_copy)], tmp_path / "case.json")
     async with app.run_test(size=(120, 36)) as pilot:

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-UI_PACKAGES = ("textual", "rich", "tui")
+UI_PACKAGES = ("textual", "rich", "evtxscan.tui")
 
 _PROBE = """
 import json, sys
@@ -23,7 +23,7 @@ try:
     rc = main(sys.argv[1:])
 except SystemExit as exc:
     rc = exc.code
-loaded = sorted({m.split('.')[0] for m in sys.modules} & set(%r))
+loaded = sorted(p for p in %r if any(m == p or m.startswith(p + '.') for m in sys.modules))
 print(json.dumps({"rc": rc, "ui": loaded}))
 """ % (UI_PACKAGES,)
 

@@ -12,7 +12,8 @@ import pytest
 
 from evtxscan.checklist import answer, checklist, facets_for, parse_guide
 from evtxscan.toolsets import DISCOVERY, LOLBINS, mentioned_tools, tool_key, toolsets_of
-from evtxscan.triage import attach_triage, caveat_text
+from evtxscan.facets.telemetry import caveat_text
+from evtxscan.triage import attach_triage
 
 
 def find(analysis, host: str, name: str):

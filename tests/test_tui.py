@@ -18,12 +18,13 @@ from textual.widgets import Input
 
 from evtxscan.checklist import answer, checklist
 from evtxscan.textsafe import printable
-from tui import widgets
-from tui.app import EvtxScanApp, resolve_case_path, run
-from tui.i18n import KEYS, help_markdown
-from tui.screens import (AlertsScreen, HelpScreen, HostPicker, InvestigateScreen,
-                         TimelineScreen)
-from tui.widgets import AlertTable, ChecklistPane, DetailPane, ProcessTree, TimelineView
+from evtxscan.tui import widgets
+from evtxscan.tui.app import EvtxScanApp, resolve_case_path, run
+from evtxscan.tui.keys import KEYS, help_markdown
+from evtxscan.tui.options import TuiOptions
+from evtxscan.tui.screens import (AlertsScreen, HelpScreen, HostPicker, InvestigateScreen,
+                                  TimelineScreen)
+from evtxscan.tui.widgets import AlertTable, ChecklistPane, DetailPane, ProcessTree, TimelineView
 
 SIZE = (120, 36)
 ROOT = Path(__file__).resolve().parents[1]
@@ -190,7 +191,7 @@ async def test_dc01_tree_shows_the_chain_and_the_subtree(analysis, tmp_path):
         painted = rendered(screen.query_one(ProcessTree))
         assert "cmd.exe 6404 [ALERT]" in painted
         # the detail pane: every ECS field of the process, and the facts a responder reads
-        from tui.render import flatten
+        from evtxscan.tui.render import flatten
         text = screen.query_one(DetailPane).text
         for key, _ in flatten(analysis.graph.ecs(alert.process.node)):
             assert f"  {key}: " in text
@@ -349,12 +350,48 @@ def test_case_file_defaults_to_cwd_and_never_inside_evidence(evidence, tmp_path,
     with pytest.raises(ValueError):
         resolve_case_path(None, [str(evidence)])
 
-    class Args:
-        paths = [str(evidence)]
-        case = str(evidence / "DC01" / "case.json")
-    assert run(Args()) == 2
+    assert run(TuiOptions(paths=(str(evidence),), case=str(evidence / "DC01" / "case.json"))) == 2
     assert not (evidence / "DC01" / "case.json").exists()
 
+
+
+def test_every_tui_flag_reaches_the_typed_options(tmp_path):
+    from evtxscan.cli import build_parser, tui_options
+    from evtxscan.sources import SourceOptions
+    args = build_parser().parse_args([
+        "tui", "a", "b", "--backend", "python-evtx", "-j", "3", "--scheduler", "tcp://h:8786",
+        "--rules", "r1", "--rules", "r2", "--no-default-rules", "--lang", "zh",
+        "--timezone", "+05:30", "--case", "c.json", "--archive-password", "infected",
+        "--bitlocker-key", "123456-123456-123456-123456-123456-123456-123456-123456"])
+    assert tui_options(args) == TuiOptions(
+        paths=("a", "b"), case="c.json", backend="python-evtx", jobs=3,
+        scheduler="tcp://h:8786", rule_paths=("r1", "r2"), include_default_rules=False,
+        lang="zh", timezone="+05:30", sources=SourceOptions(
+            archive_passwords=("infected",),
+            bitlocker_keys=("123456-123456-123456-123456-123456-123456-123456-123456",)))
+    app = EvtxScanApp.from_options(tui_options(args), tmp_path / "case.json")
+    assert (app.read.backend, app.read.jobs, app.read.scheduler) == ("python-evtx", 3,
+                                                                     "tcp://h:8786")
+    assert app.read.sources.archive_passwords == ("infected",)
+    assert (app.rule_paths, app.include_default_rules, app.lang) == (["r1", "r2"], False, "zh")
+    assert app.tz.utcoffset(None).total_seconds() == 5.5 * 3600
+
+
+async def test_the_tui_reads_on_the_dask_scheduler_it_is_given(evidence, tmp_path):
+    """``evtxscan tui --scheduler ADDRESS`` runs the per-file stage on that scheduler, as
+    ``scan`` does (the flag used to be parsed and then silently dropped)."""
+    distributed = pytest.importorskip("distributed", reason="needs the 'distributed' extra")
+    from evtxscan.cli import build_parser, tui_options
+    with distributed.LocalCluster(n_workers=1, processes=False, threads_per_worker=1,
+                                  dashboard_address=None) as cluster:
+        assert "scan_file" not in cluster.scheduler.task_prefixes
+        args = build_parser().parse_args(["tui", str(evidence / "DNS02"), "--lang", "en",
+                                          "--scheduler", cluster.scheduler_address])
+        app = EvtxScanApp.from_options(tui_options(args), tmp_path / "case.json")
+        async with app.run_test(size=SIZE) as pilot:
+            await ready(pilot)
+            assert [a.process.name for a in app.analysis.alerts] == ["cmd.exe"]
+        assert "scan_file" in cluster.scheduler.task_prefixes   # the workers read the file
 
 # --------------------------------------------------------------------------- safety
 HOSTILE = ("[bold red]PWNED[/bold red]", "[link=https://evil.example/x]click[/link]",
@@ -483,7 +520,7 @@ async def test_help_shows_every_key(analysis, tmp_path):
     """Every binding of every screen and widget appears in the help (so in ``?``)."""
     from textual.binding import Binding
 
-    from tui import app as app_mod, screens
+    from evtxscan.tui import app as app_mod, screens
     names = {"question_mark": "?", "slash": "/", "minus": "-", "escape": "escape",
              "enter": "enter", "space": "space", "right": "→", "left": "←", "down": "↓",
              "up": "↑", "home": "home", "end": "end", "pageup": "pageup",
@@ -517,7 +554,7 @@ async def test_help_shows_every_key(analysis, tmp_path):
 
 
 def test_python_dash_m_tui_runs_the_cli():
-    out = subprocess.run([sys.executable, "-m", "tui", "--help"], cwd=ROOT,
+    out = subprocess.run([sys.executable, "-m", "evtxscan.tui", "--help"], cwd=ROOT,
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 0 and "--case" in out.stdout
 

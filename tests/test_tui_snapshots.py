@@ -7,8 +7,8 @@ size, a fresh case file, no clock, no spinner, no notification on screen.
 
 from __future__ import annotations
 
-from tui.app import EvtxScanApp
-from tui.screens import AlertsScreen
+from evtxscan.tui.app import EvtxScanApp
+from evtxscan.tui.screens import AlertsScreen
 
 SIZE = (120, 36)
 
@@ -19,7 +19,7 @@ def _app(analysis, tmp_path, **kw) -> EvtxScanApp:
 
 
 def _row(analysis, host: str, name: str) -> int:
-    from tui.model import View
+    from evtxscan.tui.model import View
     alerts = View.build(analysis).sorted_alerts()
     return next(i for i, a in enumerate(alerts) if a.host.startswith(host)
                 and a.process.name == name)

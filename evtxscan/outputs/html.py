@@ -99,7 +99,7 @@ def _tree(analysis, alert, lang: str) -> str:
     out = []
     for ln in rd.tree_lines(analysis, alert, lang):
         marks = "".join(
-            f'<span class="mark{" alert" if m == label("alerted", lang) else ""}">{e(m)}</span>'
+            f'<span class="mark{" alert" if m == rd.mark("alert", lang) else ""}">{e(m)}</span>'
             for m in ln.marks)
         text = e(ln.text)
         if ln.role == "alerted":
@@ -139,7 +139,7 @@ def render_alert_html(analysis, alert, case=None, lang: str = "en", tz=None) -> 
     parts.append(_tree(analysis, alert, lang))
     sub = rd.subtree_rows(alert)
     if sub:
-        parts.append(f"<h4>{e(label('f_subtree', lang))}</h4>")
+        parts.append(f"<h4>{e(label('facet.subtree', lang))}</h4>")
         parts.append(_table(["depth", e(label("time", lang)), e(label("process", lang)),
                              e(label("pid", lang)), e(label("command_line", lang))],
                             [[e(d["depth"]), e(display(d["start"], tz)), e(d["name"]),
@@ -147,7 +147,7 @@ def render_alert_html(analysis, alert, case=None, lang: str = "en", tz=None) -> 
                             num={0, 3}, nowrap={1}))
     act = rd.activity_rows(alert)
     if act:
-        parts.append(f"<h4>{e(label('f_activity', lang))}</h4>")
+        parts.append(f"<h4>{e(label('facet.activity', lang))}</h4>")
         parts.append(_table([e(label("time", lang)), e(label("event_id", lang)),
                              e(label("process", lang)), e(label("summary_col", lang)),
                              e(label("source", lang))],
@@ -172,7 +172,7 @@ def render_alert_html(analysis, alert, case=None, lang: str = "en", tz=None) -> 
     parts.append(f"<h4>{e(label('caveats', lang))}</h4>")
     cav = rd.caveats(alert, lang)
     parts.append("<ul>" + ("".join(f'<li class="caveat">{e(c)}</li>' for c in cav)
-                           or f"<li>{e(label('no_caveats', lang))}</li>") + "</ul>")
+                           or f"<li>{e(label('facet.telemetry.none', lang))}</li>") + "</ul>")
     parts.append(f"<h4>{e(label('provenance', lang))}</h4>")
     parts.append(_table([e(label("file", lang)), e(label("record_id", lang)),
                          e(label("event_id", lang)), e(label("sha256", lang))],
@@ -188,7 +188,7 @@ def render(analysis, options=None) -> str:
     lang, tz, case = opts.lang, opts.tz, opts.case
     t = rd.totals(analysis)
     out = ["<!DOCTYPE html>",
-           f'<html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">',
+           f'<html lang="{label("html_lang", lang)}"><head><meta charset="utf-8">',
            f'<meta http-equiv="Content-Security-Policy" content="{CSP}">',
            '<meta name="viewport" content="width=device-width, initial-scale=1">',
            f"<title>{e(label('title', lang))}</title>",

@@ -104,7 +104,7 @@ def render_alert_markdown(analysis, alert, case=None, lang: str = "en",
     lines.append("")
     sub = rd.subtree_rows(alert)
     if sub:
-        lines.append(f"{h}# {label('f_subtree', lang)}")
+        lines.append(f"{h}# {label('facet.subtree', lang)}")
         lines.append("")
         lines += _table(["depth", label("time", lang), label("process", lang),
                          label("pid", lang), label("command_line", lang)],
@@ -114,7 +114,7 @@ def render_alert_markdown(analysis, alert, case=None, lang: str = "en",
         lines.append("")
     act = rd.activity_rows(alert)
     if act:
-        lines.append(f"{h}# {label('f_activity', lang)}")
+        lines.append(f"{h}# {label('facet.activity', lang)}")
         lines.append("")
         lines += _table([label("time", lang), label("event_id", lang), label("process", lang),
                          label("summary_col", lang), label("source", lang)],
@@ -147,7 +147,7 @@ def render_alert_markdown(analysis, alert, case=None, lang: str = "en",
     lines.append(f"{h}# {label('caveats', lang)}")
     lines.append("")
     cav = rd.caveats(alert, lang)
-    lines += [f"- {md_text(c)}" for c in cav] or [f"- {label('no_caveats', lang)}"]
+    lines += [f"- {md_text(c)}" for c in cav] or [f"- {label('facet.telemetry.none', lang)}"]
     lines.append("")
     lines.append(f"{h}# {label('provenance', lang)}")
     lines.append("")

@@ -14,119 +14,26 @@ from dataclasses import dataclass, field
 from datetime import timezone, tzinfo
 from pathlib import Path
 
-from ..checklist import ANSWERERS, answer, checklist
+from ..checklist import answer, checklist
+from .. import facets
+from ..facets.telemetry import caveat_text
+from ..i18n import tr
 from ..textsafe import printable
 from ..timefmt import display, parse_timezone
 from ..toolsets import toolsets_of
-from ..triage import caveat_text
 
 #: Cap on the lines one process tree may take in a report.
 MAX_TREE_LINES = 400
 
-LABELS: dict[str, dict[str, str]] = {
-    "title": {"en": "evtxscan report", "zh": "evtxscan 报告"},
-    "summary": {"en": "Case summary", "zh": "案例摘要"},
-    "files": {"en": "Files", "zh": "文件"},
-    "file": {"en": "file", "zh": "文件"},
-    "status": {"en": "status", "zh": "状态"},
-    "records": {"en": "records", "zh": "记录"},
-    "recovered": {"en": "recovered", "zh": "恢复"},
-    "skipped": {"en": "skipped", "zh": "跳过"},
-    "hosts": {"en": "Hosts", "zh": "主机"},
-    "hosts_col": {"en": "hosts", "zh": "主机"},
-    "host": {"en": "host", "zh": "主机"},
-    "alerts": {"en": "alerts", "zh": "告警"},
-    "alerts_by_rule": {"en": "Alerts per rule", "zh": "各规则告警数"},
-    "alerts_by_host": {"en": "Alerts per host", "zh": "各主机告警数"},
-    "rule": {"en": "rule", "zh": "规则"},
-    "count": {"en": "count", "zh": "数量"},
-    "totals": {"en": "{files} files: {ok} ok, {partial} partial, {error} unreadable; "
-                     "{records} records read, {recovered} recovered, {skipped} skipped; "
-                     "{processes} processes on {hosts} hosts; {alerts} alerts",
-               "zh": "{files} 个文件:{ok} 个正常,{partial} 个部分读取,{error} 个无法读取;"
-                     "读取 {records} 条记录,恢复 {recovered} 条,跳过 {skipped} 条;"
-                     "{hosts} 台主机上 {processes} 个进程;{alerts} 条告警"},
-    "per_host": {"en": "Alerts by host", "zh": "按主机列出的告警"},
-    "details": {"en": "Alert details", "zh": "告警详情"},
-    "time": {"en": "time", "zh": "时间"},
-    "severity": {"en": "severity", "zh": "严重性"},
-    "risk": {"en": "risk", "zh": "风险"},
-    "parent": {"en": "parent", "zh": "父进程"},
-    "process": {"en": "process", "zh": "进程"},
-    "pid": {"en": "pid", "zh": "pid"},
-    "command_line": {"en": "command line", "zh": "命令行"},
-    "user": {"en": "user", "zh": "用户"},
-    "progress": {"en": "checklist", "zh": "检查清单"},
-    "tree": {"en": "Process tree", "zh": "进程树"},
-    "findings": {"en": "Findings", "zh": "发现"},
-    "checklist": {"en": "Checklist", "zh": "检查清单"},
-    "item": {"en": "item", "zh": "条目"},
-    "answer": {"en": "from the evidence", "zh": "证据显示"},
-    "state": {"en": "state", "zh": "状态"},
-    "note": {"en": "note", "zh": "备注"},
-    "alert_note": {"en": "Responder's note", "zh": "响应人员备注"},
-    "caveats": {"en": "What these logs cannot show", "zh": "这些日志无法显示的内容"},
-    "no_caveats": {"en": "no telemetry gaps found for this host",
-                   "zh": "未发现此主机的遥测缺口"},
-    "provenance": {"en": "Provenance", "zh": "来源"},
-    "record_id": {"en": "record id", "zh": "记录编号"},
-    "summary_col": {"en": "what", "zh": "内容"},
-    "source": {"en": "source", "zh": "来源"},
-    "event_id": {"en": "event id", "zh": "事件 ID"},
-    "sha256": {"en": "sha256", "zh": "sha256"},
-    "case": {"en": "Case file", "zh": "案例文件"},
-    "case_none": {"en": "no case file (states and notes are kept in the TUI's case file)",
-                  "zh": "没有案例文件(状态和备注保存在 TUI 的案例文件中)"},
-    "case_progress": {"en": "{done} of {total} checklist items done or not applicable",
-                      "zh": "{total} 个检查项中已完成或不适用 {done} 个"},
-    "changes": {"en": "Evidence changed since the case was saved",
-                "zh": "自案例保存以来证据的变化"},
-    "orphaned": {"en": "Alerts in the case that no longer fire (kept with their notes)",
-                 "zh": "案例中不再触发的告警(保留其备注)"},
-    "times_in": {"en": "Times are shown in {tz}.", "zh": "时间以 {tz} 显示。"},
-    "alert": {"en": "alert", "zh": "告警"},
-    "section_investigation": {"en": "Investigation", "zh": "调查"},
-    "section_false_positive": {"en": "False positive analysis", "zh": "误报分析"},
-    "section_response": {"en": "Response and remediation", "zh": "响应和补救"},
-    "none": {"en": "none", "zh": "无"},
-    "alerted": {"en": "ALERT", "zh": "告警"},
-    "not_logged": {"en": "not logged", "zh": "未记录"},
-    "more_lines": {"en": "... {n} more processes", "zh": "... 另有 {n} 个进程"},
-    "f_ancestry": {"en": "ancestry", "zh": "祖先链"},
-    "f_discovery": {"en": "discovery", "zh": "发现"},
-    "f_lolbins": {"en": "LOLBins", "zh": "LOLBin"},
-    "f_crash": {"en": "crash", "zh": "崩溃"},
-    "f_related_alerts_48h": {"en": "related alerts (48 h)", "zh": "相关告警(48 小时)"},
-    "f_prevalence": {"en": "prevalence", "zh": "普遍性"},
-    "f_activity": {"en": "activity", "zh": "活动"},
-    "f_subtree": {"en": "subtree", "zh": "子树"},
-    "state_open": {"en": "open", "zh": "待处理"},
-    "state_done": {"en": "done", "zh": "已完成"},
-    "state_n/a": {"en": "n/a", "zh": "不适用"},
-}
-
-#: Marks on tree lines (``toolsets`` names and ancestry flags).
-MARKS: dict[str, dict[str, str]] = {
-    "discovery": {"en": "discovery", "zh": "发现"},
-    "lolbins": {"en": "LOLBin", "zh": "LOLBin"},
-    "crash": {"en": "crash", "zh": "崩溃"},
-    "masquerading": {"en": "masquerading", "zh": "伪装"},
-    "unexpected_dns_parent": {"en": "unexpected parent", "zh": "异常父进程"},
-}
-
-FINDING_FACETS = ("ancestry", "discovery", "lolbins", "crash", "related_alerts_48h",
-                  "prevalence", "activity", "subtree")
-
 
 def label(key: str, lang: str = "en", **params) -> str:
-    texts = LABELS[key]
-    text = texts.get(lang) or texts["en"]
-    return text.format(**params) if params else text
+    """A report label (``report.<key>`` in ``evtxscan.i18n``; a dotted key as it is)."""
+    return tr(key if "." in key else "report." + key, lang, **params)
 
 
 def mark(key: str, lang: str) -> str:
-    texts = MARKS.get(key, {})
-    return texts.get(lang) or texts.get("en") or key
+    """The mark on a tree line (``alert``, a tool set's name, an ``ancestry`` flag)."""
+    return tr("mark." + key, lang)
 
 
 def s(text) -> str:
@@ -248,10 +155,12 @@ def _marks_for(p, tri: dict, lang: str) -> list[str]:
     for f in tri.get("ancestry", {}).get("findings", []):
         if f["entity_id"] == p.entity_id:
             out.append(mark(f["flag"], lang))
-    for facet in ("discovery", "lolbins"):
-        for h in tri.get(facet, {}).get("hits", []):
+    for facet in facets.FACETS:
+        if not facet.tools:
+            continue
+        for h in tri.get(facet.name, {}).get("hits", []):
             if h["where"] == "command line" and h["entity_id"] == p.entity_id:
-                out.append(f"{mark(facet, lang)}: {h['tool']}")
+                out.append(f"{mark(facet.name, lang)}: {h['tool']}")
     return list(dict.fromkeys(out))
 
 
@@ -268,7 +177,7 @@ def tree_lines(analysis, alert, lang: str = "en") -> list[TreeLine]:
     level = len(chain)
     base = "   " * (level - 1) + "└─ " if level else ""
     text, role, marks, cmd = _line(p, tri, lang, "alerted")
-    lines.append(TreeLine(base, text, role, [label("alerted", lang)] + marks, cmd))
+    lines.append(TreeLine(base, text, role, [mark("alert", lang)] + marks, cmd))
     indent = "   " * level if level else ""
     total = len(graph.descendants(p.node))
     shown = 0
@@ -348,12 +257,12 @@ def checklist_rows(alert, case=None, lang: str = "en",
 
 
 def findings(alert, lang: str = "en", tz: tzinfo = timezone.utc) -> list[tuple[str, str]]:
-    """(facet label, what it says) for every facet, in a fixed order."""
+    """(facet label, what it says) for every facet listed under Findings, in order."""
     tri = alert.triage or {}
     if not tri:
         return []
-    return [(label(f"f_{f}", lang), ANSWERERS[f](tri, lang, tz)) for f in FINDING_FACETS
-            if f in ANSWERERS]
+    return [(tr(f.label, lang), f.answer(tri, lang, tz)) for f in facets.FACETS
+            if f.label]
 
 
 def caveats(alert, lang: str = "en") -> list[str]:
@@ -362,32 +271,12 @@ def caveats(alert, lang: str = "en") -> list[str]:
 
 
 def triage_summary(alert, lang: str = "en") -> str:
-    """One line for a spreadsheet cell: flags, hits, counts, caveat codes."""
+    """One line for a spreadsheet cell: each facet's flags, hits, counts, caveat codes."""
     tri = alert.triage or {}
     if not tri:
         return ""
-    parts = []
-    flags = tri["ancestry"]["flags"]
-    if flags:
-        parts.append("flags: " + ", ".join(flags))
-    for facet in ("discovery", "lolbins"):
-        if tri[facet]["tools"]:
-            parts.append(f"{facet}: " + ", ".join(tri[facet]["tools"]))
-    wer = tri["crash"]["werfault"]
-    if wer:
-        parts.append("crash: " + ", ".join(sorted({w["name"] for w in wer})))
-    parts.append(f"related 48h: {tri['related_alerts_48h']['count']}")
-    prev = tri["prevalence"]
-    parts.append(f"hosts with same child under dns.exe: {len(prev['under_dns']['hosts'])}"
-                 f"/{prev['hosts_in_case']}")
-    if tri["activity"]["counts"]:
-        parts.append("activity: " + ", ".join(f"{k} {v}" for k, v in
-                                              tri["activity"]["counts"].items()))
-    parts.append(f"subtree: {len(tri['subtree'])}")
-    codes = [c["code"] for c in tri["telemetry"]["caveats"]]
-    if codes:
-        parts.append("caveats: " + ", ".join(dict.fromkeys(codes)))
-    return s("; ".join(parts))
+    parts = [f.summary(tri[f.name]) for f in facets.FACETS if f.summary is not None]
+    return s("; ".join(p for p in parts if p))
 
 
 def orphaned_entries(case) -> list[tuple[str, dict]]:

@@ -26,9 +26,11 @@ from textual.widgets import DataTable, OptionList, Static, Tree
 from textual.widgets.option_list import Option
 from textual.widgets.tree import TreeNode
 
+from evtxscan.i18n import tr
+from evtxscan.textsafe import printable
 from evtxscan.timefmt import display
 
-from .i18n import localize_bindings
+from .keys import localize_bindings
 from .render import SEVERITY_STYLE, add, flatten, proc_label, safe, state_box, value_text
 
 #: Children shown per page under one parent; more load on Enter ("… N more").
@@ -58,15 +60,15 @@ class AlertTable(Localized, DataTable):
     def __init__(self, **kwargs) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
 
-    def show(self, alerts: list, labels: dict, tz, progress) -> None:
+    def show(self, alerts: list, lang: str, tz, progress) -> None:
         """(Re)fill with ``alerts``; ``progress(alert) -> str`` gives the guide column."""
         self.clear(columns=True)
-        self.add_column(labels["col_severity"], key="severity")
-        self.add_column(labels["col_time"], key="time")
-        self.add_column(labels["col_host"], key="host")
-        self.add_column(labels["col_chain"], key="chain")
-        self.add_column(labels["col_progress"], key="progress")
-        self.add_column(labels["col_cmdline"], key="cmdline")
+        self.add_column(tr("tui.col_severity", lang), key="severity")
+        self.add_column(tr("tui.col_time", lang), key="time")
+        self.add_column(tr("tui.col_host", lang), key="host")
+        self.add_column(tr("tui.col_chain", lang), key="chain")
+        self.add_column(tr("tui.col_progress", lang), key="progress")
+        self.add_column(tr("tui.col_cmdline", lang), key="cmdline")
         for a in alerts:
             self.add_row(*self.cells(a, tz, progress(a)), key=a.id)
 
@@ -124,13 +126,13 @@ class ProcessTree(Localized, Tree[object]):
             self.node = node
             super().__init__()
 
-    def __init__(self, view, host: str, labels: dict, **kwargs) -> None:
+    def __init__(self, view, host: str, lang: str, **kwargs) -> None:
         super().__init__("", data=None, **kwargs)
         self.show_root = False
         self.guide_depth = 3
         self.view = view
         self.host = host
-        self.labels = labels
+        self.lang = lang
         self._windows: dict[int | None, tuple[int, int]] = {}
         self._tnodes: dict[int, TreeNode] = {}
         self._index: dict[int | None, dict[int, int]] = {}
@@ -143,7 +145,7 @@ class ProcessTree(Localized, Tree[object]):
         return self.root if parent is None else self._tnodes[parent]
 
     def _label(self, proc) -> Text:
-        return proc_label(proc, self.view.marks.get(proc.node, ()), self.labels)
+        return proc_label(proc, self.view.marks.get(proc.node, ()), self.lang)
 
     def _add_proc(self, tparent: TreeNode, proc, **where) -> TreeNode:
         if self.view.has_children(proc.node):
@@ -154,7 +156,7 @@ class ProcessTree(Localized, Tree[object]):
         return t
 
     def _more_label(self, n: int, before: bool) -> Text:
-        word = self.labels["more_before" if before else "more_after"].format(n=f"{n:,}")
+        word = tr("tui.more_before" if before else "tui.more_after", self.lang, n=f"{n:,}")
         return Text(word, style="italic dim")
 
     def _more_node(self, tparent: TreeNode, before: bool) -> TreeNode | None:
@@ -301,7 +303,7 @@ class ProcessTree(Localized, Tree[object]):
             return
         par = self.view.graph.parent(node)
         if par is None:
-            self.notify(self.labels["no_parent_node"], timeout=2)
+            self.notify(tr("tui.no_parent_node", self.lang), timeout=2)
             return
         self.reveal(par.node)
 
@@ -311,7 +313,7 @@ class ProcessTree(Localized, Tree[object]):
             return
         kids = self.view.children(node)
         if not kids:
-            self.notify(self.labels["no_children"], timeout=2)
+            self.notify(tr("tui.no_children", self.lang), timeout=2)
             return
         self.reveal(kids[0].node)
 
@@ -414,10 +416,10 @@ class TextView(Localized, ScrollView, can_focus=True):
 class DetailPane(TextView):
     """Everything known about one process; scrolls, wraps, never truncates."""
 
-    def __init__(self, view, labels: dict, tz, **kwargs) -> None:
+    def __init__(self, view, lang: str, tz, **kwargs) -> None:
         super().__init__(**kwargs)
         self.view = view
-        self.labels = labels
+        self.lang = lang
         self.tz = tz
         self.node: int | None = None
 
@@ -431,7 +433,7 @@ class DetailPane(TextView):
         return self.render_detail(self.node).plain if self.node is not None else ""
 
     def render_detail(self, node: int) -> Text:
-        L = self.labels
+        lang = self.lang
         g = self.view.graph
         proc = g[node]
         t = Text(end="")
@@ -441,19 +443,19 @@ class DetailPane(TextView):
             head.append(f"  pid {proc.pid}", style="dim")
         for a in self.view.alerts_by_node.get(node, []):
             head.append("  ")
-            head.append(f"[{L['alert_mark']}] ", style="bold red")
+            head.append(f"[{tr('mark.alert', lang)}] ", style="bold red")
             add(head, a.rule.name, "red")
         t.append("\n")
         doc = self.view.ecs(node)
         if doc is None:  # a placeholder: known only from its children's records
-            t.append(L["placeholder_note"] + "\n", style="italic")
-            self._field(t, L["command_line"], proc.command_line)
+            t.append(tr("tui.placeholder_note", lang) + "\n", style="italic")
+            self._field(t, tr("tui.command_line", lang), proc.command_line)
             self._field(t, "process.executable", proc.executable)
             self._field(t, "process.entity_id", proc.entity_id)
-            self._field(t, L["children"], str(len(self.view.children(node))))
+            self._field(t, tr("tui.children", lang), str(len(self.view.children(node))))
             return t
         pr = doc.get("process", {})
-        t.append(L["command_line"] + ":\n", style="bold")
+        t.append(tr("tui.command_line", lang) + ":\n", style="bold")
         t.append("  ")
         add(t, pr.get("command_line") or "-", "")
         t.append("\n")
@@ -461,12 +463,12 @@ class DetailPane(TextView):
         uname = "\\".join(x for x in (user.get("domain"), user.get("name")) if x)
         if user.get("id"):
             uname = f"{uname} ({user['id']})" if uname else user["id"]
-        self._field(t, L["user"], uname)
+        self._field(t, tr("tui.user", lang), uname)
         integ = (pr.get("Ext", {}).get("token", {}) or {}).get("integrity_level_name")
-        self._field(t, L["integrity"], integ)
-        self._field(t, L["start"], display(proc.start_time, self.tz))
-        self._field(t, L["end"], display(proc.end_time, self.tz) if proc.end_time
-                    else L["still_running"])
+        self._field(t, tr("tui.integrity", lang), integ)
+        self._field(t, tr("tui.start", lang), display(proc.start_time, self.tz))
+        self._field(t, tr("tui.end", lang), display(proc.end_time, self.tz) if proc.end_time
+                    else tr("tui.still_running", lang))
         par = g.parent(node)
         how = proc.parent_how or "none"
         if par is not None:
@@ -474,40 +476,41 @@ class DetailPane(TextView):
             add(ptxt, par.name or "?", "bold")
             ptxt.append(f" pid {par.pid}" if par.pid is not None else "", style="dim")
             if par.placeholder:
-                ptxt.append(f" ({L['placeholder']})", style="dim italic")
-            ptxt.append(f"  {L['parent_how']}: ", style="dim")
+                ptxt.append(f" ({tr('tui.placeholder', lang)})", style="dim italic")
+            ptxt.append(f"  {tr('tui.parent_how', lang)}: ", style="dim")
             ptxt.append(how, style="cyan")
-            t.append(f"{L['parent']}: ", style="bold")
+            t.append(f"{tr('tui.parent', lang)}: ", style="bold")
             t.append_text(ptxt)
             t.append("\n")
         else:
-            self._field(t, L["parent"], L["no_parent"])
+            self._field(t, tr("tui.parent", lang), tr("tui.no_parent", lang))
         hashes = pr.get("hash", {}) or {}
         if hashes:
-            t.append(f"{L['hashes']}:\n", style="bold")
+            t.append(f"{tr('tui.hashes', lang)}:\n", style="bold")
             for k in sorted(hashes):
                 t.append(f"  {k}: ", style="dim")
                 add(t, hashes[k])
                 t.append("\n")
         sources = (doc.get("evtxscan", {}) or {}).get("sources", [])
-        t.append(f"{L['sources']}:\n", style="bold")
+        t.append(f"{tr('tui.sources', lang)}:\n", style="bold")
         for s in sources:
             t.append("  ")
             add(t, s.get("channel"), "cyan")
-            t.append(f"  {L['record']} ", style="dim")
+            t.append(f"  {tr('tui.record', lang)} ", style="dim")
             t.append(str(s.get("record_id")))
-            t.append(f"  {L['event']} ", style="dim")
+            t.append(f"  {tr('tui.event', lang)} ", style="dim")
             t.append(str(s.get("event_id")))
             if s.get("recovered"):
-                t.append("  recovered", style="yellow")
+                t.append(f"  {tr('tui.recovered', lang)}", style="yellow")
             vss = s.get("vss_store")
             if vss:  # kept only from a shadow copy's older copy of the log
-                t.append("  shadow copy ", style="yellow")
-                add(t, f"{vss.get('name')} ({vss.get('created') or 'time unknown'})", "yellow")
+                t.append(f"  {tr('tui.shadow_copy', lang)} ", style="yellow")
+                created = vss.get("created") or tr("tui.time_unknown", lang)
+                add(t, f"{vss.get('name')} ({created})", "yellow")
             t.append("\n    ")
             add(t, s.get("file"))  # "DC01.E01::p1/Windows/...": the container and the path
             t.append("\n")
-        t.append(f"{L['ecs']}:\n", style="bold")
+        t.append(f"{tr('tui.ecs', lang)}:\n", style="bold")
         for key, value in flatten(doc):
             t.append(f"  {key}: ", style="dim")
             add(t, value_text(value))
@@ -556,12 +559,17 @@ class ChecklistList(Localized, OptionList):
         self._act("note")
 
 
+#: Guide section (``evtxscan.checklist.SECTIONS``) -> i18n key of its heading here.
+_SECTION_TITLES = {"investigation": "tui.section_investigation",
+                   "false_positive": "tui.section_false_positive",
+                   "response": "tui.section_response"}
+
+
 class ChecklistPane(Vertical):
     """The guide of the current alert: progress, alert note, then the items."""
 
-    def __init__(self, labels: dict, lang: str, **kwargs) -> None:
+    def __init__(self, lang: str, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.labels = labels
         self.lang = lang
         self.alert = None
         self.items: list = []
@@ -585,17 +593,19 @@ class ChecklistPane(Vertical):
         ol.clear_options()
         if alert is None:
             self._head(None, case)
-            ol.add_option(Option(Text(self.labels["no_checklist"], style="dim"), disabled=True))
+            ol.add_option(Option(Text(tr("tui.no_checklist", self.lang), style="dim"),
+                                 disabled=True))
             return
         if not items:
-            ol.add_option(Option(Text(self.labels["no_guide"], style="dim"), disabled=True))
+            ol.add_option(Option(Text(tr("tui.no_guide", self.lang), style="dim"), disabled=True))
         section = None
         opts: list = []
         first = None
         for n, item in enumerate(items, 1):
             if item.section and item.section != section:
                 section = item.section
-                title = self.labels.get(f"section_{item.section}", item.section)
+                key = _SECTION_TITLES.get(item.section)
+                title = tr(key, self.lang) if key else item.section
                 opts.append(Option(Text(_text(title), style="bold underline"), disabled=True))
             if first is None:
                 first = len(opts)
@@ -618,7 +628,7 @@ class ChecklistPane(Vertical):
         t = Text(end="")
         t.append(box, style=f"bold {style}".strip())
         t.append(f" {n}. ")
-        t.append(_text(item_text(item, self.lang)), style="strike dim" if box == "[-]" else "")
+        t.append(_text(item.text(self.lang)), style="strike dim" if box == "[-]" else "")
         ans = self.answers.get(item.id)
         if ans:
             for line in str(ans).splitlines() or [""]:
@@ -641,13 +651,13 @@ class ChecklistPane(Vertical):
             if case is not None:
                 states = [case.state(alert.id, i.id) for i in self.items]
                 head.append("\n")
-                head.append(self.labels["guide_progress"].format(
-                    done=states.count("done"), na=states.count("n/a"),
-                    open=len(states) - states.count("done") - states.count("n/a")),
-                    style="dim")
+                head.append(tr("tui.guide_progress", self.lang, done=states.count("done"),
+                               na=states.count("n/a"),
+                               open=len(states) - states.count("done") - states.count("n/a")),
+                            style="dim")
                 note = case.alert_note(alert.id)
                 if note:
-                    head.append(f"\n{self.labels['alert_note']}: ", style="yellow")
+                    head.append(f"\n{tr('tui.alert_note', self.lang)}: ", style="yellow")
                     add(head, note, "yellow")
         self._head_text = head
         self.query_one("#checklist-head", Static).update(head, layout=False)
@@ -663,14 +673,8 @@ class ChecklistPane(Vertical):
         return "\n".join([self._head_text.plain] + parts)
 
 
-def item_text(item, lang: str) -> str:
-    texts = getattr(item, "texts", {}) or {}
-    return texts.get(lang) or texts.get("en") or next(iter(texts.values()), "")
-
-
 def _text(s: str) -> str:
     # guide text is ours (from the rule file), but keep terminal control out anyway
-    from evtxscan.textsafe import printable
     return printable(s)
 
 
@@ -707,10 +711,10 @@ class TimelineView(Localized, ScrollView, can_focus=True):
             self.proc = proc
             super().__init__()
 
-    def __init__(self, view, labels: dict, tz, **kwargs) -> None:
+    def __init__(self, view, lang: str, tz, **kwargs) -> None:
         super().__init__(**kwargs)
         self.view = view
-        self.labels = labels
+        self.lang = lang
         self.tz = tz
         self.procs: list = []
         self._cache: dict[int, list[Segment]] = {}
@@ -737,7 +741,7 @@ class TimelineView(Localized, ScrollView, can_focus=True):
         p = self.procs[i]
         t = Text(no_wrap=True, end="")
         t.append(display(p.start_time, self.tz).ljust(29), style="dim")
-        label = proc_label(p, self.view.marks.get(p.node, ()), self.labels)
+        label = proc_label(p, self.view.marks.get(p.node, ()), self.lang)
         label.pad_right(max(0, 40 - label.cell_len))
         t.append_text(label)
         par = self.view.graph.parent(p.node)
@@ -807,7 +811,7 @@ class TimelineView(Localized, ScrollView, can_focus=True):
             if i < n and self.procs[i].node in self.view.alerts_by_node:
                 self.cursor = i
                 return
-        self.notify(self.labels["no_more_alerts"], timeout=2)
+        self.notify(tr("tui.no_more_alerts", self.lang), timeout=2)
 
     def action_open(self) -> None:
         if self.procs:

@@ -1,8 +1,9 @@
 """Look-ups the screens need over an ``Analysis``: indexes only, no analysis.
 
-Which process alerted and which processes the triage stage flagged (discovery tools,
-LOLBins, WerFault) are read from the engine's ``Alert`` objects and their triage facets;
-this module only indexes them by graph node so a tree line can be marked in O(1).
+Which process alerted and which processes the triage stage flagged (each facet with a
+``mark``: discovery tools, LOLBins, WerFault) are read from the engine's ``Alert``
+objects and their triage facets; this module only indexes them by graph node so a tree
+line can be marked in O(1).
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from evtxscan.alerts import SEVERITY_ORDER
+from evtxscan import facets
+from evtxscan.facets import WINDOW_HOURS
 
-#: triage facet -> the mark shown on the processes it lists
-FACET_MARKS = {"discovery": "discovery", "lolbins": "lolbin", "crash": "crash"}
-WINDOW = timedelta(hours=48)
+#: The timeline shows this much before and after an alert.
+WINDOW = timedelta(hours=WINDOW_HOURS)
 
 
 @dataclass
@@ -39,9 +41,10 @@ class View:
             by_node[a.process.node].append(a)
             by_host[a.host].append(a)
             marks[a.process.node].add("alert")
-            for facet, mark in FACET_MARKS.items():
-                for node in v._facet_nodes(a, facet):
-                    marks[node].add(mark)
+            for facet in facets.FACETS:
+                if facet.mark:
+                    for node in v._facet_nodes(a, facet.name):
+                        marks[node].add(facet.mark)
         v.alerts_by_node, v.alerts_by_host, v.marks = dict(by_node), dict(by_host), dict(marks)
         return v
 

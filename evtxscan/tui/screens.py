@@ -15,9 +15,10 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Header, Input, Markdown, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 
+from evtxscan.i18n import tr
 from evtxscan.textsafe import printable
 
-from .i18n import help_markdown, localize_bindings
+from .keys import help_markdown
 from .render import add, safe
 from .widgets import (AlertTable, ChecklistList, ChecklistPane, DetailPane, Localized,
                       ProcessTree, TimelineView)
@@ -36,19 +37,19 @@ class LoadingScreen(Screen):
     def compose(self) -> ComposeResult:
         # no Header here: this screen may be replaced within milliseconds (small or
         # missing evidence), before a Header would have finished mounting
-        L = self.app.labels
+        lang = self.app.lang
         with Vertical(id="loading"):
             yield Static(Text("evtxscan", style="bold"), id="loading-app")
-            yield Static(Text(L["loading"], style="bold"), id="loading-title")
+            yield Static(Text(tr("tui.loading", lang), style="bold"), id="loading-title")
             yield ProgressBar(id="loading-bar", show_eta=False)
             yield Static(id="loading-file")
         yield Footer()
 
     def progress(self, i: int, total: int, name: str) -> None:
-        L = self.app.labels
+        lang = self.app.lang
         bar = self.query_one(ProgressBar)
         bar.update(total=max(total, 1), progress=i)   # file i is being read now
-        t = Text(L["loading_file"].format(i=i + 1, total=total) + "  ", style="dim")
+        t = Text(tr("tui.loading_file", lang, i=i + 1, total=total) + "  ", style="dim")
         if "::" in name:  # a log inside an image or archive: the container, then the log
             container, inner = name.split("::", 1)
             add(t, container, "bold")
@@ -62,13 +63,13 @@ class LoadingScreen(Screen):
         bar = self.query_one(ProgressBar)
         bar.update(progress=bar.total or 1)
         self.query_one("#loading-file", Static).update(
-            Text(self.app.labels["analysing"], style="dim"))
+            Text(tr("tui.analysing", self.app.lang), style="dim"))
 
     def failed(self, message: str) -> None:
-        L = self.app.labels
-        t = Text(L["load_failed"] + "\n\n", style="bold red")
+        lang = self.app.lang
+        t = Text(tr("tui.load_failed", lang) + "\n\n", style="bold red")
         add(t, message)
-        t.append("\n\n" + L["press_q"])
+        t.append("\n\n" + tr("tui.press_q", lang))
         self.query_one("#loading-title", Static).update(t)
         self.query_one(ProgressBar).display = False
         self.query_one("#loading-file", Static).display = False
@@ -93,7 +94,7 @@ class AlertsScreen(Localized, Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.title = self.app.labels["title"]
+        self.title = tr("tui.title", self.app.lang)
         self.fill()
         self.query_one(AlertTable).focus()
 
@@ -102,24 +103,24 @@ class AlertsScreen(Localized, Screen):
         self.host = host
         self.alerts = app.view.sorted_alerts(host)
         table = self.query_one(AlertTable)
-        table.show(self.alerts, app.labels, app.tz, app.progress_text)
-        L = app.labels
+        table.show(self.alerts, app.lang, app.tz, app.progress_text)
+        lang = app.lang
         summary = Text(end="")
         if host is None:
-            summary.append(L["alerts_count"].format(n=len(self.alerts)), style="bold")
-            self.sub_title = L["all_hosts"]
+            summary.append(tr("tui.alerts_count", lang, n=len(self.alerts)), style="bold")
+            self.sub_title = tr("tui.all_hosts", lang)
         else:
-            summary.append(L["alerts_host"].format(n=len(self.alerts), host=printable(host)),
-                           style="bold")
+            summary.append(tr("tui.alerts_host", lang, n=len(self.alerts),
+                              host=printable(host)), style="bold")
             self.sub_title = printable(host)
         files = app.analysis.files_by_status
-        summary.append("   " + L["files_status"].format(**files),
+        summary.append("   " + tr("tui.files_status", lang, **files),
                        style="yellow" if files.get("partial") or files.get("error") else "dim")
         skipped = len(getattr(app.analysis.ruleset, "skipped", []) or [])
         if skipped:
-            summary.append("   " + L["rules_skipped"].format(n=skipped), style="yellow")
+            summary.append("   " + tr("tui.rules_skipped", lang, n=skipped), style="yellow")
         if not self.alerts:
-            summary.append("   " + L["no_alerts"], style="dim")
+            summary.append("   " + tr("tui.no_alerts", lang), style="dim")
         self.query_one("#alerts-summary", Static).update(summary)
 
     @property
@@ -195,18 +196,18 @@ class InvestigateScreen(Localized, Screen):
 
     def compose(self) -> ComposeResult:
         app = self.app
-        L = app.labels
+        lang = app.lang
         yield Header()
         with Horizontal(id="investigate"):
-            tree = ProcessTree(app.view, self.host, L, id="tree")
-            tree.border_title = L["tree"]
+            tree = ProcessTree(app.view, self.host, lang, id="tree")
+            tree.border_title = tr("tui.tree", lang)
             yield tree
             with Vertical(id="right"):
-                detail = DetailPane(app.view, L, app.tz, id="detail")
-                detail.border_title = L["detail"]
+                detail = DetailPane(app.view, lang, app.tz, id="detail")
+                detail.border_title = tr("tui.detail", lang)
                 yield detail
-                checklist = ChecklistPane(L, app.lang, id="checklist")
-                checklist.border_title = L["checklist"]
+                checklist = ChecklistPane(lang, id="checklist")
+                checklist.border_title = tr("tui.checklist", lang)
                 yield checklist
         yield Footer()
 
@@ -223,7 +224,7 @@ class InvestigateScreen(Localized, Screen):
         return self.query_one(ChecklistPane)
 
     def on_mount(self) -> None:
-        self.title = self.app.labels["title"]
+        self.title = tr("tui.title", self.app.lang)
         self.sub_title = printable(self.host)
         tree = self.tree
         tree.focus()
@@ -301,14 +302,14 @@ class InvestigateScreen(Localized, Screen):
     def action_next_alert(self, direction: int) -> None:
         alerts = self.app.view.host_alerts_in_time(self.host)
         if not alerts:
-            self.notify(self.app.labels["no_more_alerts"], timeout=2)
+            self.notify(tr("tui.no_more_alerts", self.app.lang), timeout=2)
             return
         if self.alert in alerts:
             i = (alerts.index(self.alert) + direction) % len(alerts)
         else:
             i = 0 if direction > 0 else len(alerts) - 1
         if alerts[i] is self.alert:
-            self.notify(self.app.labels["no_more_alerts"], timeout=2)
+            self.notify(tr("tui.no_more_alerts", self.app.lang), timeout=2)
             return
         self.show_alert(alerts[i])
         self.goto(alerts[i].process.node)
@@ -321,8 +322,8 @@ class InvestigateScreen(Localized, Screen):
 
     # ---------------------------------------------------------------- search
     def action_search(self) -> None:
-        L = self.app.labels
-        self.app.push_screen(TextPrompt(L["search_prompt"].format(host=printable(self.host)),
+        lang = self.app.lang
+        self.app.push_screen(TextPrompt(tr("tui.search_prompt", lang, host=printable(self.host)),
                                         ""), self._search_done)
 
     def _search_done(self, needle: str | None) -> None:
@@ -330,7 +331,7 @@ class InvestigateScreen(Localized, Screen):
             return
         self.matches = self.app.view.search(self.host, needle)
         if not self.matches:
-            self.notify(self.app.labels["search_none"], timeout=3)
+            self.notify(tr("tui.search_none", self.app.lang), timeout=3)
             return
         # the first match at or after the process under the cursor
         cur = self.tree.cursor_proc
@@ -354,7 +355,7 @@ class InvestigateScreen(Localized, Screen):
         if event.action == "note":
             current = app.case.note(self.alert.id, event.item_id) or ""
             alert_id, item_id = self.alert.id, event.item_id
-            app.push_screen(TextPrompt(app.labels["note_prompt"], current),
+            app.push_screen(TextPrompt(tr("tui.note_prompt", app.lang), current),
                             lambda text: self._note_done(alert_id, item_id, text))
             return
         app.toggle(self.alert, event.item_id, event.action)
@@ -372,7 +373,7 @@ class InvestigateScreen(Localized, Screen):
             return
         app = self.app
         alert_id = self.alert.id
-        app.push_screen(TextPrompt(app.labels["alert_note_prompt"],
+        app.push_screen(TextPrompt(tr("tui.alert_note_prompt", app.lang),
                                    app.case.alert_note(alert_id) or ""),
                         lambda text: self._alert_note_done(alert_id, text))
 
@@ -408,7 +409,7 @@ class TimelineScreen(Localized, Screen):
         app = self.app
         yield Header()
         yield Static(id="timeline-head")
-        view = TimelineView(app.view, app.labels, app.tz, id="timeline")
+        view = TimelineView(app.view, app.lang, app.tz, id="timeline")
         yield view
         with VerticalScroll(id="timeline-detail"):
             yield Static(id="timeline-cmdline")
@@ -416,18 +417,17 @@ class TimelineScreen(Localized, Screen):
 
     def on_mount(self) -> None:
         app = self.app
-        L = app.labels
-        self.title = L["title"]
-        self.sub_title = printable(self.host) + " — " + L["timeline"]
+        lang = app.lang
+        self.title = tr("tui.title", lang)
+        self.sub_title = printable(self.host) + " — " + tr("tui.timeline", lang)
         procs, start, end = app.view.window(self.host, self.alert)
         head = Text(end="")
         if start is not None:
-            head.append(L["timeline_title"].format(
-                host=printable(self.host), n=f"{len(procs):,}",
-                start=start, end=end), style="bold")
+            head.append(tr("tui.timeline_title", lang, host=printable(self.host),
+                           n=f"{len(procs):,}", start=start, end=end), style="bold")
         else:
-            head.append(L["timeline_all"].format(host=printable(self.host),
-                                                 n=f"{len(procs):,}"), style="bold")
+            head.append(tr("tui.timeline_all", lang, host=printable(self.host),
+                           n=f"{len(procs):,}"), style="bold")
         self.query_one("#timeline-head", Static).update(head)
         cursor = 0
         if self.alert is not None:
@@ -471,8 +471,8 @@ class HelpScreen(Localized, Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.title = self.app.labels["title"]
-        self.sub_title = self.app.labels["help_title"]
+        self.title = tr("tui.title", self.app.lang)
+        self.sub_title = tr("tui.help_title", self.app.lang)
         self.query_one("#help").focus()
 
     def action_close(self) -> None:
@@ -517,19 +517,19 @@ class HostPicker(Localized, ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         app = self.app
-        L = app.labels
+        lang = app.lang
         view = app.view
-        opts = [Option(Text(L["all_hosts"], style="bold"), id="all")]
+        opts = [Option(Text(tr("tui.all_hosts", lang), style="bold"), id="all")]
         self.hosts = view.hosts()
         for i, h in enumerate(self.hosts):
             t = Text(end="")
             add(t, h, "bold")
-            t.append("  " + L["host_line"].format(alerts=len(view.alerts_by_host.get(h, [])),
-                                                  procs=f"{view.host_process_count(h):,}"),
-                     style="dim")
+            t.append("  " + tr("tui.host_line", lang,
+                               alerts=len(view.alerts_by_host.get(h, [])),
+                               procs=f"{view.host_process_count(h):,}"), style="dim")
             opts.append(Option(t, id=f"host-{i}"))
         with Vertical(id="dialog"):
-            yield Static(Text(L["hosts"], style="bold"))
+            yield Static(Text(tr("tui.hosts", lang), style="bold"))
             yield OptionList(*opts, id="hosts")
 
     def on_mount(self) -> None:

@@ -18,12 +18,12 @@ from textual.app import App
 from textual.binding import Binding
 from textual.message import Message
 
-from evtxscan.cli import source_options
+from evtxscan.i18n import tr
 from evtxscan.pipeline import ReadOptions
 
-from .i18n import labels as labels_for
-from .i18n import localize_bindings
+from .keys import localize_bindings
 from .model import View
+from .options import TuiOptions
 from .screens import (AlertsScreen, HelpScreen, HostPicker, InvestigateScreen, LoadingScreen,
                       TimelineScreen)
 
@@ -72,7 +72,6 @@ class EvtxScanApp(App):
         self.paths = list(paths)
         self.case_path = Path(case_path)
         self.lang = lang
-        self.labels = labels_for(lang)
         self.tz = tz
         self.rule_paths = list(rule_paths)
         self.include_default_rules = include_default_rules
@@ -83,6 +82,15 @@ class EvtxScanApp(App):
         self.failed: str | None = None
         self._guides: dict[str, tuple[list, dict]] = {}
         self._host_screens: dict[str, str] = {}
+
+    @classmethod
+    def from_options(cls, options: TuiOptions, case_path: str | Path) -> EvtxScanApp:
+        """The app ``evtxscan tui`` runs: every option reaches the analysis or the screens."""
+        from evtxscan.timefmt import parse_timezone
+        return cls(list(options.paths), case_path, lang=options.lang,
+                   tz=parse_timezone(options.timezone), rule_paths=list(options.rule_paths),
+                   include_default_rules=options.include_default_rules,
+                   read=options.read_options())
 
     # ---------------------------------------------------------------- loading
     def on_mount(self) -> None:
@@ -125,7 +133,7 @@ class EvtxScanApp(App):
         self.switch_screen(AlertsScreen())
         changes = getattr(self.case, "changes", None)
         if changes:  # the evidence differs from when the case was last saved
-            self.notify("\n".join(changes[:8]), title="Evidence changed since last save",
+            self.notify("\n".join(changes[:8]), title=tr("tui.evidence_changed", self.lang),
                         severity="warning", markup=False, timeout=10)
 
     def on_load_failed(self, msg: LoadFailed) -> None:
@@ -170,10 +178,10 @@ class EvtxScanApp(App):
                                          tz=self.tz, level=1)
             path.write_text(text, encoding="utf-8")
         except Exception as exc:
-            self.notify(self.labels["export_failed"].format(error=f"{type(exc).__name__}: {exc}"),
+            self.notify(tr("tui.export_failed", self.lang, error=f"{type(exc).__name__}: {exc}"),
                         severity="error", markup=False)
             return
-        self.notify(self.labels["exported"].format(path=path), markup=False, timeout=6)
+        self.notify(tr("tui.exported", self.lang, path=path), markup=False, timeout=6)
 
     # ---------------------------------------------------------------- navigation
     def investigate(self, host: str, alert=None, node: int | None = None) -> None:
@@ -228,23 +236,15 @@ def resolve_case_path(case: str | None, paths: list[str]) -> Path:
     return p
 
 
-def run(args) -> int:
+def run(options: TuiOptions) -> int:
     """Entry point of ``evtxscan tui``; returns the exit status."""
     from evtxscan.textsafe import printable
-    from evtxscan.timefmt import parse_timezone
     try:
-        case_path = resolve_case_path(getattr(args, "case", None), args.paths)
+        case_path = resolve_case_path(options.case, list(options.paths))
     except ValueError as exc:
         print(f"evtxscan: error: {printable(str(exc))}", file=sys.stderr)
         return EXIT_FATAL
-    app = EvtxScanApp(
-        args.paths, case_path, lang=getattr(args, "lang", None) or "en",
-        tz=parse_timezone(getattr(args, "timezone", "UTC")),
-        rule_paths=getattr(args, "rules", []) or [],
-        include_default_rules=not getattr(args, "no_default_rules", False),
-        read=ReadOptions(backend=getattr(args, "backend", "evtx"),
-                         jobs=getattr(args, "jobs", 1),
-                         sources=source_options(args)))
+    app = EvtxScanApp.from_options(options, case_path)
     app.run()
     if app.failed:
         print(f"evtxscan: error: {printable(app.failed)}", file=sys.stderr)

@@ -13,14 +13,15 @@ from collections.abc import Iterable
 
 from rich.text import Text
 
+from evtxscan import facets
+from evtxscan.i18n import DEFAULT, tr
 from evtxscan.textsafe import printable
 
 SEVERITY_STYLE = {"critical": "bold white on red", "high": "bold red", "medium": "yellow",
                   "low": "cyan"}
-MARK_STYLE = {"alert": "bold red", "discovery": "magenta", "lolbin": "yellow",
-              "crash": "bold magenta"}
-MARK_WORD = {"alert": "ALERT", "discovery": "discovery", "lolbin": "LOLBin",
-             "crash": "WerFault"}
+#: Mark -> style; others are bold.
+MARK_STYLE = {"alert": "bold red", "discovery": "magenta", "lolbins": "yellow",
+              "werfault": "bold magenta"}
 STATE_BOX = {"done": "[x]", "n/a": "[-]", "open": "[ ]"}
 
 
@@ -38,19 +39,19 @@ def add(text: Text, value: object, style: str = "") -> Text:
     return text
 
 
-def proc_label(proc, marks: Iterable[str] = (), labels: dict | None = None) -> Text:
-    """A tree / timeline label: ``name pid`` then markers (alert, triage hits), in the
-    words of ``labels`` (``tui.i18n``)."""
-    labels = labels or {}
+def proc_label(proc, marks: Iterable[str] = (), lang: str = DEFAULT) -> Text:
+    """A tree / timeline label: ``name pid`` then marks (the alert first, then the
+    facets' in ``evtxscan.facets.FACETS`` order), in ``lang`` (``mark.<mark>``)."""
     t = Text(end="")
     name = proc.name or "?"
     add(t, name, "bold" if not proc.placeholder else "italic")
     if proc.pid is not None:
         t.append(f" {proc.pid}", style="dim")
     if proc.placeholder:
-        t.append(f" ({labels.get('placeholder', 'never logged')})", style="dim italic")
-    for m in sorted(set(marks), key=lambda m: (m != "alert", m)):
-        word = labels.get(f"mark_{m}") or MARK_WORD.get(m, m)
+        t.append(f" ({tr('tui.placeholder', lang)})", style="dim italic")
+    order = ["alert"] + [f.mark for f in facets.FACETS if f.mark]
+    for m in sorted(set(marks), key=order.index):
+        word = tr("mark." + m, lang)
         t.append(" ")
         t.append(f"[{word}]", style=MARK_STYLE.get(m, "bold"))
     return t

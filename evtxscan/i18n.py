@@ -1,0 +1,597 @@
+"""Every word evtxscan shows a person, in every language: one table, one ``tr``.
+
+``TEXTS`` maps a key to its text in each language (``{lang: text}``), the one shape for
+the reports, the checklist's answers, the telemetry caveats and the TUI.  Keys are
+dotted by who uses them:
+
+``report.*``            labels of the Markdown, HTML and CSV reports
+``mark.*``              marks on process lines (report trees and the TUI)
+``answer.*``            the checklist answers' shared phrases (separators, "caveat: ...")
+``facet.<name>``        a triage facet's heading under Findings (``evtxscan.facets``)
+``facet.<name>.words``  words in a guide item that ask for that facet (a tuple per
+                        language: matched in any language, the guide may mix them)
+``facet.<name>.*``      the phrases of that facet's answers
+``caveat.<code>``       what a telemetry caveat says (``evtxscan.facets.telemetry``)
+``guide.*``             heading words that start each section of an investigation guide
+``tui.*``, ``help.*``   the TUI's labels and its key help
+``footer.<English>``    the TUI footer's binding descriptions (the code says them in English)
+
+``tr(key, lang, **params)`` gives the text in ``lang`` (English when that language lacks
+it) with ``params`` formatted in (``{{`` for a literal brace); ``words(key)`` gives every
+language's words of a word-list entry.  Evidence is never formatted into a text's
+*pattern*, only passed as a parameter, so braces in a command line are harmless.
+
+Adding a language is one edit, here: its code in ``LANGUAGES`` and its text in every
+entry.  ``tests/test_i18n.py`` names every entry that lacks it, every text whose
+``{placeholders}`` differ from English, every key the code uses that is missing here and
+every key here that nothing uses.  Adding a facet: see ``evtxscan.facets``.
+"""
+
+from __future__ import annotations
+
+#: Languages of ``--lang``; the first is the default and the fallback of every text.
+LANGUAGES: tuple[str, ...] = ("en", "zh")
+DEFAULT = LANGUAGES[0]
+
+TEXTS: dict[str, dict[str, str | tuple[str, ...]]] = {
+    # -- report
+    "report.title": {"en": "evtxscan report", "zh": "evtxscan 报告"},
+    "report.summary": {"en": "Case summary", "zh": "案例摘要"},
+    "report.files": {"en": "Files", "zh": "文件"},
+    "report.file": {"en": "file", "zh": "文件"},
+    "report.status": {"en": "status", "zh": "状态"},
+    "report.records": {"en": "records", "zh": "记录"},
+    "report.recovered": {"en": "recovered", "zh": "恢复"},
+    "report.skipped": {"en": "skipped", "zh": "跳过"},
+    "report.hosts_col": {"en": "hosts", "zh": "主机"},
+    "report.host": {"en": "host", "zh": "主机"},
+    "report.alerts": {"en": "alerts", "zh": "告警"},
+    "report.alerts_by_rule": {"en": "Alerts per rule", "zh": "各规则告警数"},
+    "report.alerts_by_host": {"en": "Alerts per host", "zh": "各主机告警数"},
+    "report.rule": {"en": "rule", "zh": "规则"},
+    "report.count": {"en": "count", "zh": "数量"},
+    "report.totals": {
+        "en": "{files} files: {ok} ok, {partial} partial, {error} unreadable; {records} records "
+              "read, {recovered} recovered, {skipped} skipped; {processes} processes on {hosts} "
+              "hosts; {alerts} alerts",
+        "zh": "{files} 个文件:{ok} 个正常,{partial} 个部分读取,{error} 个无法读取;读取 "
+              "{records} 条记录,恢复 {recovered} 条,跳过 {skipped} 条;{hosts} 台主机上 "
+              "{processes} 个进程;{alerts} 条告警",
+    },
+    "report.per_host": {"en": "Alerts by host", "zh": "按主机列出的告警"},
+    "report.details": {"en": "Alert details", "zh": "告警详情"},
+    "report.time": {"en": "time", "zh": "时间"},
+    "report.severity": {"en": "severity", "zh": "严重性"},
+    "report.risk": {"en": "risk", "zh": "风险"},
+    "report.parent": {"en": "parent", "zh": "父进程"},
+    "report.process": {"en": "process", "zh": "进程"},
+    "report.pid": {"en": "pid", "zh": "pid"},
+    "report.command_line": {"en": "command line", "zh": "命令行"},
+    "report.user": {"en": "user", "zh": "用户"},
+    "report.progress": {"en": "checklist", "zh": "检查清单"},
+    "report.tree": {"en": "Process tree", "zh": "进程树"},
+    "report.findings": {"en": "Findings", "zh": "发现"},
+    "report.checklist": {"en": "Checklist", "zh": "检查清单"},
+    "report.item": {"en": "item", "zh": "条目"},
+    "report.answer": {"en": "from the evidence", "zh": "证据显示"},
+    "report.state": {"en": "state", "zh": "状态"},
+    "report.note": {"en": "note", "zh": "备注"},
+    "report.alert_note": {"en": "Responder's note", "zh": "响应人员备注"},
+    "report.caveats": {"en": "What these logs cannot show", "zh": "这些日志无法显示的内容"},
+    "report.provenance": {"en": "Provenance", "zh": "来源"},
+    "report.record_id": {"en": "record id", "zh": "记录编号"},
+    "report.summary_col": {"en": "what", "zh": "内容"},
+    "report.source": {"en": "source", "zh": "来源"},
+    "report.event_id": {"en": "event id", "zh": "事件 ID"},
+    "report.sha256": {"en": "sha256", "zh": "sha256"},
+    "report.case": {"en": "Case file", "zh": "案例文件"},
+    "report.case_none": {
+        "en": "no case file (states and notes are kept in the TUI's case file)",
+        "zh": "没有案例文件(状态和备注保存在 TUI 的案例文件中)",
+    },
+    "report.case_progress": {
+        "en": "{done} of {total} checklist items done or not applicable",
+        "zh": "{total} 个检查项中已完成或不适用 {done} 个",
+    },
+    "report.changes": {
+        "en": "Evidence changed since the case was saved",
+        "zh": "自案例保存以来证据的变化",
+    },
+    "report.orphaned": {
+        "en": "Alerts in the case that no longer fire (kept with their notes)",
+        "zh": "案例中不再触发的告警(保留其备注)",
+    },
+    "report.times_in": {"en": "Times are shown in {tz}.", "zh": "时间以 {tz} 显示。"},
+    "report.alert": {"en": "alert", "zh": "告警"},
+    "report.section_investigation": {"en": "Investigation", "zh": "调查"},
+    "report.section_false_positive": {"en": "False positive analysis", "zh": "误报分析"},
+    "report.section_response": {"en": "Response and remediation", "zh": "响应和补救"},
+    "report.not_logged": {"en": "not logged", "zh": "未记录"},
+    "report.more_lines": {"en": "... {n} more processes", "zh": "... 另有 {n} 个进程"},
+    "report.state_open": {"en": "open", "zh": "待处理"},
+    "report.state_done": {"en": "done", "zh": "已完成"},
+    "report.state_n/a": {"en": "n/a", "zh": "不适用"},
+    "report.html_lang": {"en": "en", "zh": "zh-CN"},
+    # -- mark
+    "mark.discovery": {"en": "discovery", "zh": "发现"},
+    "mark.lolbins": {"en": "LOLBin", "zh": "LOLBin"},
+    "mark.crash": {"en": "crash", "zh": "崩溃"},
+    "mark.masquerading": {"en": "masquerading", "zh": "伪装"},
+    "mark.unexpected_dns_parent": {"en": "unexpected parent", "zh": "异常父进程"},
+    "mark.alert": {"en": "ALERT", "zh": "告警"},
+    "mark.werfault": {"en": "WerFault", "zh": "WerFault"},
+    # -- answer
+    "answer.sep": {"en": "; ", "zh": ";"},
+    "answer.list": {"en": ", ", "zh": "、"},
+    "answer.caveat": {"en": "caveat: {text}", "zh": "注意:{text}"},
+    "answer.more": {"en": "and {n} more", "zh": "另有 {n} 条"},
+    "answer.tools_process": {
+        "en": "{tools} is the alerted process",
+        "zh": "告警进程本身即 {tools}",
+    },
+    "answer.tools_subtree": {"en": "{tools} found in subtree", "zh": "在子树中发现 {tools}"},
+    "answer.tools_cmdline": {
+        "en": "{tools} named in a command line",
+        "zh": "命令行中出现 {tools}",
+    },
+    "answer.tools_none": {
+        "en": "none of {kind} in the alerted process or its subtree",
+        "zh": "告警进程及其子树中未发现{kind}",
+    },
+    # -- facet ancestry
+    "facet.ancestry": {"en": "ancestry", "zh": "祖先链"},
+    "facet.ancestry.words": {
+        "en": ("execution chain", "parent process tree", "process tree"),
+        "zh": ("进程执行链", "父进程树"),
+    },
+    "facet.ancestry.chain": {
+        "en": "parent chain: {chain} (links: {how})",
+        "zh": "父进程链:{chain}(关联方式:{how})",
+    },
+    "facet.ancestry.masquerading": {
+        "en": "{name} (pid {pid}) runs from {executable}, not C:\\Windows\\System32\\dns.exe "
+              "(masquerading)",
+        "zh": "{name}(pid {pid})运行自 {executable},而非 C:\\Windows\\System32\\dns.exe(伪装)",
+    },
+    "facet.ancestry.unexpected_dns_parent": {
+        "en": "{name} (pid {pid}) was started by {parent}, not services.exe",
+        "zh": "{name}(pid {pid})由 {parent} 启动,而非 services.exe",
+    },
+    # -- facet discovery
+    "facet.discovery": {"en": "discovery", "zh": "发现"},
+    "facet.discovery.words": {"en": ("discovery", "enumeration"), "zh": ("发现/枚举",)},
+    "facet.discovery.kind": {"en": "the discovery utilities", "zh": "发现/枚举实用程序"},
+    # -- facet lolbins
+    "facet.lolbins": {"en": "LOLBins", "zh": "LOLBin"},
+    "facet.lolbins.words": {"en": ("download and execute",), "zh": ("下载和执行",)},
+    "facet.lolbins.kind": {
+        "en": "the download/execute built-ins",
+        "zh": "可下载和执行的内置程序",
+    },
+    # -- facet crash
+    "facet.crash": {"en": "crash", "zh": "崩溃"},
+    "facet.crash.words": {
+        "en": ("denial-of-service", "denial of service", "crashes"),
+        "zh": ("拒绝服务", "崩溃"),
+    },
+    "facet.crash.dns_ended": {"en": "dns.exe ended at {time}", "zh": "dns.exe 于 {time} 结束"},
+    "facet.crash.no_dns": {
+        "en": "no dns.exe above the alerted process",
+        "zh": "告警进程之上没有 dns.exe",
+    },
+    "facet.crash.none": {
+        "en": "no WerFault.exe under dns.exe (pid {pid})",
+        "zh": "dns.exe(pid {pid})下没有 WerFault.exe",
+    },
+    "facet.crash.werfault": {
+        "en": "{name} under dns.exe at {time}: the service may have crashed",
+        "zh": "{time} dns.exe 下出现 {name}:服务可能已崩溃",
+    },
+    "facet.crash.werfault_pid": {
+        "en": " (its -p {pid} is dns.exe)",
+        "zh": "(其 -p {pid} 即 dns.exe)",
+    },
+    # -- facet related_alerts_48h
+    "facet.related_alerts_48h": {"en": "related alerts (48 h)", "zh": "相关告警(48 小时)"},
+    "facet.related_alerts_48h.words": {"en": ("past 48 hours", "48 hours"), "zh": ("48 小时",)},
+    "facet.related_alerts_48h.none": {
+        "en": "no other alerts on this host in the 48 h before ({start} to {end})",
+        "zh": "此主机在之前 48 小时内({start} 至 {end})没有其他告警",
+    },
+    "facet.related_alerts_48h.some": {
+        "en": "{n} other alert(s) on this host in the 48 h before: {items}",
+        "zh": "此主机在之前 48 小时内有 {n} 条其他告警:{items}",
+    },
+    # -- facet prevalence
+    "facet.prevalence": {"en": "prevalence", "zh": "普遍性"},
+    "facet.prevalence.words": {"en": ("prevalent", "across hosts"), "zh": ("普遍", "主机之间")},
+    "facet.prevalence.command_lines_unknown": {
+        "en": "command lines not logged on: {hosts}",
+        "zh": "以下主机未记录命令行:{hosts}",
+    },
+    "facet.prevalence.no_command_line": {
+        "en": "the alerted process has no command line to compare",
+        "zh": "告警进程没有可比较的命令行",
+    },
+    "facet.prevalence.same_command_line": {
+        "en": "same command line on {n} host(s): {hosts}",
+        "zh": "相同命令行出现在 {n} 台主机上:{hosts}",
+    },
+    "facet.prevalence.under_dns": {
+        "en": "same child ({child}) under dns.exe on {n} of {total} hosts: {hosts}",
+        "zh": "相同子进程({child})在 {total} 台主机中的 {n} 台上作为 dns.exe 的子进程出现:"
+              "{hosts}",
+    },
+    "facet.prevalence.under_parent": {
+        "en": "under {parent} on {n} host(s): {hosts}",
+        "zh": "在 {n} 台主机上作为 {parent} 的子进程出现:{hosts}",
+    },
+    # -- facet activity
+    "facet.activity": {"en": "activity", "zh": "活动"},
+    "facet.activity.words": {
+        "en": ("network connections", "registry or file", "file modifications"),
+        "zh": ("网络连接", "注册表"),
+    },
+    "facet.activity.dns": {"en": "DNS: {n} quer(ies)", "zh": "DNS:{n} 次查询"},
+    "facet.activity.file": {"en": "files: {n} created", "zh": "文件:创建 {n} 个"},
+    "facet.activity.image_load": {"en": "image loads: {n}", "zh": "映像加载:{n} 个"},
+    "facet.activity.network": {"en": "network: {n} connection(s)", "zh": "网络:{n} 个连接"},
+    "facet.activity.no_sysmon": {
+        "en": "no Sysmon on this host: cannot be answered from these logs",
+        "zh": "此主机没有 Sysmon:无法从这些日志中回答",
+    },
+    "facet.activity.none": {
+        "en": "no network, DNS, file, registry or image-load events of the process or its "
+              "subtree",
+        "zh": "该进程及其子树没有网络、DNS、文件、注册表或映像加载事件",
+    },
+    "facet.activity.registry": {"en": "registry: {n} event(s)", "zh": "注册表:{n} 个事件"},
+    # -- facet subtree
+    "facet.subtree": {"en": "subtree", "zh": "子树"},
+    "facet.subtree.words": {"en": ("spawned child processes",), "zh": ("产生的子进程",)},
+    "facet.subtree.none": {"en": "no child processes logged", "zh": "未记录到子进程"},
+    "facet.subtree.some": {
+        "en": "{n} process(es) in the subtree: {names}",
+        "zh": "子树中有 {n} 个进程:{names}",
+    },
+    # -- facet telemetry
+    "facet.telemetry.words": {
+        "en": ("logging and audit", "audit policies"),
+        "zh": ("日志记录和审计",),
+    },
+    "facet.telemetry.none": {
+        "en": "no telemetry gaps found for this host",
+        "zh": "未发现此主机的遥测缺口",
+    },
+    "facet.telemetry.some": {
+        "en": "what these logs cannot show: {items}",
+        "zh": "这些日志无法显示的内容:{items}",
+    },
+    # -- caveat
+    "caveat.no_logs": {
+        "en": "no log file could be attributed to this host",
+        "zh": "没有任何日志文件可归属到此主机",
+    },
+    "caveat.no_sysmon": {
+        "en": "no Sysmon log for this host: network, DNS, file, registry and image-load "
+              "activity cannot be seen",
+        "zh": "此主机没有 Sysmon 日志:无法看到网络、DNS、文件、注册表和映像加载活动",
+    },
+    "caveat.sysmon_ids_missing": {
+        "en": "the Sysmon log has no event {ids} at all: its configuration may filter them, so "
+              "their absence proves nothing",
+        "zh": "Sysmon 日志中完全没有事件 {ids}:可能被其配置过滤,因此没有记录不能说明没有发生",
+    },
+    "caveat.no_4688": {
+        "en": "no Security 4688 process-creation records for this host",
+        "zh": "此主机没有 Security 4688 进程创建记录",
+    },
+    "caveat.cmdline_v0": {
+        "en": "Security 4688 version 0 records carry no command lines: what the processes ran "
+              "cannot be seen",
+        "zh": "Security 4688 版本 0 记录不含命令行:无法看到进程执行的内容",
+    },
+    "caveat.cmdline_off": {
+        "en": "Security 4688 records have empty command lines: command-line auditing is off",
+        "zh": "Security 4688 记录的命令行为空:未启用命令行审核",
+    },
+    "caveat.no_parent_names": {
+        "en": "Security 4688 version {versions} records do not name the parent process: parents "
+              "were matched by PID and time",
+        "zh": "Security 4688 版本 {versions} 记录不含父进程名称:父进程按 PID 和时间匹配",
+    },
+    "caveat.no_process_ends": {
+        "en": "no process-end events (4689 / Sysmon 5): process lifetimes are unknown, so PID "
+              "reuse cannot be ruled out when parents are matched by PID",
+        "zh": "没有进程结束事件(4689 / Sysmon 5):进程生命周期未知,按 PID 匹配父进程时无法排除 "
+              "PID 重用",
+    },
+    "caveat.record_gaps": {
+        "en": "{file}: {missing} record ids missing in {count} gap(s), first after record "
+              "{after}: records were lost, the log was cleared or damaged",
+        "zh": "{file}:{count} 处记录编号缺口共缺少 {missing} 条记录(第一处在记录 {after} 之后):"
+              "记录丢失、日志被清除或损坏",
+    },
+    "caveat.damaged": {
+        "en": "{file} was not read in full ({status}): {skipped} records or chunks skipped, "
+              "{recovered} recovered",
+        "zh": "{file} 未能完整读取({status}):跳过 {skipped} 条记录或块,恢复 {recovered} 条",
+    },
+    "caveat.log_cleared": {
+        "en": "{file} holds a 1102 record: the audit log was cleared",
+        "zh": "{file} 含有 1102 记录:审核日志曾被清除",
+    },
+    "caveat.window_not_covered": {
+        "en": "{file} starts at {first}, after the start of the 48 h window ({start}): earlier "
+              "activity is not in this log",
+        "zh": "{file} 从 {first} 开始,晚于 48 小时窗口的开始 ({start}):更早的活动不在此日志中",
+    },
+    # -- guide
+    "guide.investigation": {
+        "en": ("investigation steps", "investigation"),
+        "zh": ("调查步骤",),
+    },
+    "guide.false_positive": {"en": ("false positive",), "zh": ("误报",)},
+    "guide.response": {
+        "en": ("response and remediation", "remediation"),
+        "zh": ("响应和补救", "响应"),
+    },
+    "guide.not_a_section": {"en": ("investigating",), "zh": ("调查 ",)},
+    # -- tui
+    "tui.title": {"en": "evtxscan", "zh": "evtxscan"},
+    "tui.loading": {"en": "Reading evidence", "zh": "正在读取证据"},
+    "tui.loading_file": {"en": "file {i} of {total}", "zh": "第 {i} / {total} 个文件"},
+    "tui.analysing": {
+        "en": "Building the process graph, running rules and triage…",
+        "zh": "正在构建进程图、运行规则和分诊…",
+    },
+    "tui.load_failed": {"en": "The evidence could not be loaded", "zh": "无法加载证据"},
+    "tui.press_q": {"en": "Press q to quit.", "zh": "按 q 退出。"},
+    "tui.alerts_count": {"en": "{n} alert(s)", "zh": "{n} 条告警"},
+    "tui.alerts_host": {"en": "{n} alert(s) on {host}", "zh": "{host} 上 {n} 条告警"},
+    "tui.no_alerts": {
+        "en": "No alerts. Press H to pick a host, t for its timeline.",
+        "zh": "没有告警。按 H 选择主机，按 t 查看其时间线。",
+    },
+    "tui.files_status": {
+        "en": "files: {ok} ok, {partial} partial, {error} unreadable",
+        "zh": "文件：{ok} 个正常，{partial} 个部分读取，{error} 个无法读取",
+    },
+    "tui.rules_skipped": {"en": "{n} rule file(s) skipped", "zh": "跳过了 {n} 个规则文件"},
+    "tui.col_severity": {"en": "Severity", "zh": "严重性"},
+    "tui.col_time": {"en": "Time (UTC)", "zh": "时间 (UTC)"},
+    "tui.col_host": {"en": "Host", "zh": "主机"},
+    "tui.col_chain": {"en": "Parent → child", "zh": "父进程 → 子进程"},
+    "tui.col_cmdline": {"en": "Command line", "zh": "命令行"},
+    "tui.col_progress": {"en": "Guide", "zh": "指南"},
+    "tui.tree": {"en": "Process tree", "zh": "进程树"},
+    "tui.detail": {"en": "Process", "zh": "进程"},
+    "tui.checklist": {"en": "Investigation guide", "zh": "调查指南"},
+    "tui.timeline": {"en": "Timeline", "zh": "时间线"},
+    "tui.timeline_title": {
+        "en": "{host}: {n} processes, {start} … {end}",
+        "zh": "{host}：{n} 个进程，{start} … {end}",
+    },
+    "tui.timeline_all": {"en": "{host}: {n} processes", "zh": "{host}：{n} 个进程"},
+    "tui.hosts": {"en": "Hosts", "zh": "主机"},
+    "tui.all_hosts": {"en": "All hosts", "zh": "所有主机"},
+    "tui.host_line": {
+        "en": "{alerts} alert(s), {procs} processes",
+        "zh": "{alerts} 条告警，{procs} 个进程",
+    },
+    "tui.more_before": {
+        "en": "… {n} earlier (Enter to show)",
+        "zh": "… 之前还有 {n} 个（回车显示）",
+    },
+    "tui.more_after": {
+        "en": "… {n} more (Enter to show)",
+        "zh": "… 之后还有 {n} 个（回车显示）",
+    },
+    "tui.placeholder": {"en": "never logged", "zh": "未记录"},
+    "tui.command_line": {"en": "Command line", "zh": "命令行"},
+    "tui.user": {"en": "User", "zh": "用户"},
+    "tui.integrity": {"en": "Integrity", "zh": "完整性级别"},
+    "tui.start": {"en": "Start", "zh": "开始"},
+    "tui.end": {"en": "End", "zh": "结束"},
+    "tui.still_running": {"en": "(no end record)", "zh": "（无结束记录）"},
+    "tui.parent": {"en": "Parent", "zh": "父进程"},
+    "tui.parent_how": {"en": "resolved by", "zh": "关联方式"},
+    "tui.no_parent": {"en": "none found", "zh": "未找到"},
+    "tui.hashes": {"en": "Hashes", "zh": "哈希"},
+    "tui.sources": {"en": "Source records", "zh": "来源记录"},
+    "tui.ecs": {"en": "ECS fields", "zh": "ECS 字段"},
+    "tui.record": {"en": "record", "zh": "记录"},
+    "tui.recovered": {"en": "recovered", "zh": "已恢复"},
+    "tui.shadow_copy": {"en": "shadow copy", "zh": "卷影副本"},
+    "tui.time_unknown": {"en": "time unknown", "zh": "时间未知"},
+    "tui.evidence_changed": {"en": "Evidence changed since last save",
+                             "zh": "自上次保存以来证据已变化"},
+    "tui.event": {"en": "event", "zh": "事件"},
+    "tui.placeholder_note": {
+        "en": "This process started before logging or was never logged; it is known only from "
+              "its children's records.",
+        "zh": "此进程在日志开始之前启动或从未被记录；只能从其子进程的记录得知。",
+    },
+    "tui.children": {"en": "Children", "zh": "子进程"},
+    "tui.no_checklist": {
+        "en": "No alert selected: pick one with a or from the alert list.",
+        "zh": "未选择告警：按 a 或在告警列表中选择。",
+    },
+    "tui.no_guide": {
+        "en": "This rule has no investigation guide.",
+        "zh": "此规则没有调查指南。",
+    },
+    "tui.guide_progress": {
+        "en": "{done} done, {na} n/a, {open} open",
+        "zh": "已完成 {done}，不适用 {na}，待办 {open}",
+    },
+    "tui.alert_note": {"en": "Alert note", "zh": "告警备注"},
+    "tui.note_prompt": {
+        "en": "Note for this step (Enter saves, Escape cancels)",
+        "zh": "此步骤的备注（回车保存，Esc 取消）",
+    },
+    "tui.alert_note_prompt": {
+        "en": "Note for this alert (Enter saves, Escape cancels)",
+        "zh": "此告警的备注（回车保存，Esc 取消）",
+    },
+    "tui.search_prompt": {
+        "en": "Search names and command lines on {host} (Enter)",
+        "zh": "在 {host} 上搜索进程名和命令行（回车）",
+    },
+    "tui.search_none": {
+        "en": "No process matches that search on this host.",
+        "zh": "此主机上没有匹配的进程。",
+    },
+    "tui.no_more_alerts": {
+        "en": "No other alert on this host.",
+        "zh": "此主机上没有其他告警。",
+    },
+    "tui.exported": {"en": "Exported the alert to {path}", "zh": "告警已导出到 {path}"},
+    "tui.export_failed": {"en": "Export failed: {error}", "zh": "导出失败：{error}"},
+    "tui.no_parent_node": {
+        "en": "This process has no known parent.",
+        "zh": "此进程没有已知的父进程。",
+    },
+    "tui.no_children": {"en": "This process has no children.", "zh": "此进程没有子进程。"},
+    "tui.help_title": {"en": "Keys", "zh": "按键"},
+    "tui.section_investigation": {"en": "Possible investigation steps", "zh": "可能的调查步骤"},
+    "tui.section_false_positive": {"en": "False positive analysis", "zh": "误报分析"},
+    "tui.section_response": {"en": "Response and remediation", "zh": "响应和补救"},
+    # -- help
+    "help.literal": {
+        "en": "Every string from the evidence is shown as literal text: markup and terminal "
+              "escape sequences are never interpreted.",
+        "zh": "证据中的每个字符串都按原样显示：标记和终端转义序列不会被解释。",
+    },
+    "help.section.everywhere": {"en": "Everywhere", "zh": "全局"},
+    "help.help": {"en": "this help", "zh": "显示本帮助"},
+    "help.quit": {
+        "en": "quit (ticks and notes are already saved)",
+        "zh": "退出（勾选和备注已保存）",
+    },
+    "help.back": {"en": "back", "zh": "返回"},
+    "help.hosts": {"en": "host switcher", "zh": "切换主机"},
+    "help.timeline": {
+        "en": "timeline of the host, ±48 h around the alert",
+        "zh": "主机时间线（告警前后 48 小时）",
+    },
+    "help.export": {
+        "en": "export the current alert as Markdown (next to the case file)",
+        "zh": "将当前告警导出为 Markdown（保存在案例文件旁）",
+    },
+    "help.section.alerts": {"en": "Alert list", "zh": "告警列表"},
+    "help.alerts.move": {"en": "next / previous alert", "zh": "下一条 / 上一条告警"},
+    "help.alerts.ends": {"en": "first / last alert", "zh": "第一条 / 最后一条告警"},
+    "help.page": {"en": "page up / down", "zh": "上一页 / 下一页"},
+    "help.alerts.open": {"en": "open the process tree of the alert", "zh": "打开告警的进程树"},
+    "help.section.tree": {"en": "Process tree", "zh": "进程树"},
+    "help.tree.move": {"en": "next / previous line", "zh": "下一行 / 上一行"},
+    "help.tree.expand": {
+        "en": "expand, or go to the first child",
+        "zh": "展开，或移到第一个子进程",
+    },
+    "help.tree.collapse": {"en": "collapse, or go to the parent", "zh": "折叠，或移到父进程"},
+    "help.tree.toggle": {
+        "en": "expand / collapse (on “… more”: show them)",
+        "zh": "展开 / 折叠（在“… 还有”上：显示）",
+    },
+    "help.tree.parent": {"en": "jump to the parent", "zh": "跳到父进程"},
+    "help.tree.child": {"en": "jump to the first child", "zh": "跳到第一个子进程"},
+    "help.tree.alerts": {
+        "en": "next / previous alert on this host",
+        "zh": "本主机下一条 / 上一条告警",
+    },
+    "help.tree.search": {
+        "en": "search names and command lines on this host",
+        "zh": "在本主机上搜索进程名和命令行",
+    },
+    "help.tree.matches": {
+        "en": "next / previous search match",
+        "zh": "下一个 / 上一个搜索结果",
+    },
+    "help.tree.ends": {"en": "top / bottom", "zh": "顶部 / 底部"},
+    "help.section.panes": {
+        "en": "Panes (tree, process, guide)",
+        "zh": "窗格（进程树、进程、指南）",
+    },
+    "help.panes.cycle": {"en": "next / previous pane", "zh": "下一个 / 上一个窗格"},
+    "help.panes.focus": {
+        "en": "focus tree / process detail / checklist",
+        "zh": "聚焦进程树 / 进程详情 / 检查清单",
+    },
+    "help.panes.scroll": {
+        "en": "scroll the process detail (when focused)",
+        "zh": "滚动进程详情（聚焦时）",
+    },
+    "help.section.checklist": {
+        "en": "Checklist (the guide pane)",
+        "zh": "检查清单（指南窗格）",
+    },
+    "help.checklist.move": {"en": "next / previous step", "zh": "下一步 / 上一步"},
+    "help.checklist.tick": {
+        "en": "tick or untick the step: [x] done, [ ] open",
+        "zh": "勾选或取消：[x] 完成，[ ] 待办",
+    },
+    "help.checklist.na": {"en": "mark the step not applicable: [-]", "zh": "标记为不适用：[-]"},
+    "help.checklist.note": {"en": "note on the step", "zh": "为此步骤添加备注"},
+    "help.checklist.alert_note": {"en": "note on the alert", "zh": "为此告警添加备注"},
+    "help.section.timeline": {"en": "Timeline", "zh": "时间线"},
+    "help.timeline.move": {"en": "next / previous process", "zh": "下一个 / 上一个进程"},
+    "help.timeline.ends": {"en": "first / last process", "zh": "第一个 / 最后一个进程"},
+    "help.timeline.alerts": {
+        "en": "next / previous alerted process",
+        "zh": "下一个 / 上一个告警进程",
+    },
+    "help.timeline.open": {"en": "open the process in the tree", "zh": "在进程树中打开该进程"},
+    "help.section.dialogs": {
+        "en": "Dialogs (note, search, hosts)",
+        "zh": "对话框（备注、搜索、主机）",
+    },
+    "help.dialogs.save": {"en": "save / choose", "zh": "保存 / 选择"},
+    "help.dialogs.cancel": {"en": "cancel", "zh": "取消"},
+    # -- footer
+    "footer.Alert note": {"en": "Alert note", "zh": "告警备注"},
+    "footer.Back": {"en": "Back", "zh": "返回"},
+    "footer.Cancel": {"en": "Cancel", "zh": "取消"},
+    "footer.Close": {"en": "Close", "zh": "关闭"},
+    "footer.Export .md": {"en": "Export .md", "zh": "导出 .md"},
+    "footer.First child": {"en": "First child", "zh": "第一个子进程"},
+    "footer.Help": {"en": "Help", "zh": "帮助"},
+    "footer.Hosts": {"en": "Hosts", "zh": "主机"},
+    "footer.Next alert": {"en": "Next alert", "zh": "下一条告警"},
+    "footer.Next match": {"en": "Next match", "zh": "下一个结果"},
+    "footer.Note": {"en": "Note", "zh": "备注"},
+    "footer.Open in tree": {"en": "Open in tree", "zh": "在进程树中打开"},
+    "footer.Open tree": {"en": "Open tree", "zh": "打开进程树"},
+    "footer.Parent": {"en": "Parent", "zh": "父进程"},
+    "footer.Prev alert": {"en": "Prev alert", "zh": "上一条告警"},
+    "footer.Prev match": {"en": "Prev match", "zh": "上一个结果"},
+    "footer.Quit": {"en": "Quit", "zh": "退出"},
+    "footer.Search": {"en": "Search", "zh": "搜索"},
+    "footer.Tick [x]": {"en": "Tick [x]", "zh": "勾选 [x]"},
+    "footer.Timeline": {"en": "Timeline", "zh": "时间线"},
+    "footer.n/a [-]": {"en": "n/a [-]", "zh": "不适用 [-]"},
+}
+
+
+def tr(key: str, lang: str = DEFAULT, **params) -> str:
+    """The text of ``key`` in ``lang`` (else English), with ``params`` formatted in."""
+    texts = TEXTS[key]
+    text = texts.get(lang) or texts[DEFAULT]
+    return text.format(**params)
+
+
+def has(key: str) -> bool:
+    return key in TEXTS
+
+
+def words(key: str) -> tuple[str, ...]:
+    """Every language's words of a word-list entry, lower case, in ``LANGUAGES`` order."""
+    texts = TEXTS[key]
+    return tuple(w.lower() for lang in LANGUAGES for w in texts.get(lang, ()))
+
+
+def language_of_locale(value: str) -> str:
+    """The language of a locale setting (``zh_CN.UTF-8`` -> ``zh``); else the default."""
+    v = value.lower()
+    return next((lang for lang in LANGUAGES if v.startswith(lang)), DEFAULT)
