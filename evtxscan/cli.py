@@ -124,6 +124,9 @@ def _main(argv: list[str] | None) -> int:
     except ValueError as exc:
         ap.error(str(exc))
     if args.command == "tui":
+        fatal = check_inputs(args)
+        if fatal is not None:  # before the screen opens or a case file is written
+            return fatal
         from .tui.app import run as run_tui  # Textual is imported only here
         return run_tui(tui_options(args))
     return cmd_scan(args)
