@@ -128,7 +128,7 @@ def sample_rows(samples: Path = SAMPLES) -> list[Row]:
 
 def damage_rows(workdir: Path, samples: Path = SAMPLES) -> list[Row]:
     """Each kind of damage ``fixtures/damage.py`` makes, applied to a clean real log."""
-    from evtxscan.evtxfile import chunk_offset
+    from evtxscan.evtx.format import chunk_offset
     from fixtures import damage
     src = samples / "evtx-rs-samples" / "security.evtx"
     made = {

@@ -50,14 +50,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from evtxscan.evtxfile import (  # noqa: E402
-    CHUNK_SIZE,
-    FILE_HEADER_SIZE,
-    ChunkRangeView,
-    chunk_offset,
-    parse_chunk_header,
-    walk_records,
-)
+from evtxscan.evtx.format import CHUNK_SIZE, FILE_HEADER_SIZE, chunk_offset, parse_chunk_header  # noqa: E402
+from evtxscan.evtx.view import ChunkRangeView  # noqa: E402
+from evtxscan.evtx.walk import walk_records  # noqa: E402
 
 EVIDENCE = ROOT / "fixtures" / "evidence"
 BACKENDS = ("evtx", "python-evtx")
@@ -88,7 +83,7 @@ RECORD_FIELDS = {"magic": (0, "<I"), "size": (4, "<I"), "id": (8, "<Q"), "copy":
 @lru_cache(maxsize=None)
 def seed_bytes(name: str) -> bytes:
     rel, start, stop = SEEDS[name]
-    with ChunkRangeView(EVIDENCE / rel, start, stop) as view:
+    with open(EVIDENCE / rel, "rb") as f, ChunkRangeView(f, start, stop) as view:
         return view.read()
 
 

@@ -16,7 +16,7 @@ corpora are a few MB. So we take every intact chunk of the Security/Sysmon logs 
   other than a provider's is XOR-ed with ``k`` (ProcessGuid, ParentProcessGuid, LogonGuid
   stay consistent within a repeat, so parent links hold). Without this the graph would fold
   the copies into one process with ~80 start records each;
-* both CRCs of every chunk and the file header resealed (``evtxfile.seal_chunk/_header``).
+* both CRCs of every chunk and the file header resealed (``evtxscan.evtx.format.seal_chunk/_header``).
 
 Only values of fixed size are edited in place, so the BinXML, string and template tables are
 the Windows originals. Output goes to ``bench/data/`` (git-ignored; never commit an .evtx
@@ -44,8 +44,17 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from evtxscan import evtxfile  # noqa: E402
-from evtxscan.evtxfile import CHUNK_SIZE, FILE_HEADER_SIZE  # noqa: E402
+from evtxscan.evtx.format import (  # noqa: E402
+    CHUNK_SIZE,
+    FILE_HEADER_SIZE,
+    NotEvtxError,
+    parse_chunk_header,
+    seal_chunk,
+    synthetic_file_header,
+)
+from evtxscan.evtx.layout import ChunkInfo, inspect  # noqa: E402
+from evtxscan.evtx.view import ChunkRangeView  # noqa: E402
+from evtxscan.evtx.walk import walk_records  # noqa: E402
 
 SAMPLES = ROOT.parent / "shared" / "evtx-samples"
 DATA = ROOT / "bench" / "data"
@@ -103,8 +112,8 @@ def walk_values(chunk: bytes, pos: int, end: int, out: list[tuple[int, int, int,
 
 def plan_chunk(chunk: bytes, provider_guids: set[bytes]) -> list[RecordPatches]:
     """Where every record of an intact chunk keeps the values a repeat rewrites."""
-    header = evtxfile.parse_chunk_header(chunk)
-    frames, _ = evtxfile.walk_records(chunk, header.free_space_offset)
+    header = parse_chunk_header(chunk)
+    frames, _ = walk_records(chunk, header.free_space_offset)
     plans: list[RecordPatches] = []
     for fr in frames:
         values: list[tuple[int, int, int, int]] = []
@@ -155,7 +164,7 @@ def apply_repeat(chunk: bytearray, plans: list[RecordPatches], first_id: int, k:
         new_id += 1
     last = new_id - 1
     struct.pack_into("<QQQQ", chunk, 8, first_id, last, first_id, last)
-    evtxfile.seal_chunk(chunk)
+    seal_chunk(chunk)
     return new_id
 
 
@@ -163,13 +172,7 @@ def apply_repeat(chunk: bytearray, plans: list[RecordPatches], first_id: int, k:
 
 
 def _one_chunk_file(chunk: bytes) -> bytes:
-    head = bytearray(FILE_HEADER_SIZE)
-    head[:8] = evtxfile.FILE_MAGIC
-    h = evtxfile.parse_chunk_header(chunk)
-    struct.pack_into("<QQQIHHHH", head, 8, 0, 0, h.last_record_id + 1, 128, 1, 3,
-                     FILE_HEADER_SIZE, 1)
-    evtxfile.seal_header(head)
-    return bytes(head) + chunk
+    return synthetic_file_header(1, parse_chunk_header(chunk).last_record_id + 1) + chunk
 
 
 def _parsed(chunk: bytes) -> list[dict] | None:
@@ -195,12 +198,12 @@ class Candidate:
     plans: list[RecordPatches]
 
 
-def _chunk_intact(info: evtxfile.ChunkInfo, data: bytes) -> bool:
+def _chunk_intact(info: ChunkInfo, data: bytes) -> bool:
     if not (info.magic_ok and info.complete and info.header_crc_ok and info.data_crc_ok
             and info.records):
         return False
-    h = evtxfile.parse_chunk_header(data)
-    frames, stopped = evtxfile.walk_records(data, h.free_space_offset)
+    h = parse_chunk_header(data)
+    frames, stopped = walk_records(data, h.free_space_offset)
     return (stopped >= h.free_space_offset and len(frames) == h.last_record_number
             - h.first_record_number + 1 and frames[0].record_id == h.first_record_id
             and frames[-1].record_id == h.last_record_id)
@@ -218,11 +221,11 @@ def select_chunks(samples: Path, log=print) -> list[Candidate]:
     out: list[Candidate] = []
     dropped = {"damaged": 0, "unparsed": 0, "other channel": 0, "duplicate": 0, "unwalkable": 0}
     for path in files:
-        try:
-            layout = evtxfile.inspect(path)
-        except evtxfile.NotEvtxError:
-            continue
         with open(path, "rb") as f:
+            try:
+                layout = inspect(f)
+            except NotEvtxError:
+                continue
             for info in layout.chunks:
                 f.seek(info.offset)
                 data = f.read(CHUNK_SIZE)
@@ -278,12 +281,7 @@ def _event_id(system: dict) -> int | None:
 
 
 def _file_header(chunks: int, next_id: int) -> bytes:
-    head = bytearray(FILE_HEADER_SIZE)
-    head[:8] = evtxfile.FILE_MAGIC
-    struct.pack_into("<QQQIHHHH", head, 8, 0, chunks - 1, next_id, 128, 1, 3,
-                     FILE_HEADER_SIZE, chunks)
-    evtxfile.seal_header(head)
-    return bytes(head)
+    return synthetic_file_header(chunks, next_id)
 
 
 def build(out: Path, size_bytes: int, samples: Path = SAMPLES, log=print) -> dict:
@@ -326,14 +324,15 @@ def check(path: Path, limit_chunks: int = 400) -> None:
     """Cheap proof the file is sound: layout clean, ids 1..N in order from both sources
     (record header and rendered EventRecordID), repeats distinct in time."""
     import evtx
-    layout = evtxfile.inspect(path)
-    assert not layout.problems, layout.problems[:5]
-    view = evtxfile.ChunkRangeView(path, 0, min(limit_chunks, len(layout.chunks)))
-    expect = 1
-    for rec in evtx.PyEvtxParser(view).records_json():
-        rendered = int(json.loads(rec["data"])["Event"]["System"]["EventRecordID"])
-        assert rec["event_record_id"] == rendered == expect, (rec["event_record_id"], rendered, expect)
-        expect += 1
+    with open(path, "rb") as f:
+        layout = inspect(f)
+        assert not layout.problems, layout.problems[:5]
+        view = ChunkRangeView(f, 0, min(limit_chunks, len(layout.chunks)))
+        expect = 1
+        for rec in evtx.PyEvtxParser(view).records_json():
+            rendered = int(json.loads(rec["data"])["Event"]["System"]["EventRecordID"])
+            assert rec["event_record_id"] == rendered == expect, (rec["event_record_id"], rendered, expect)
+            expect += 1
     print(f"check ok: layout clean, {len(layout.chunks)} chunks; first {expect - 1} "
           "records numbered 1..N in header and BinXML")
 

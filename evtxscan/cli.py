@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from . import __version__, i18n
+from .readers import DEFAULT_READER, reader_names, readers
 
 EXIT_OK, EXIT_ALERTS, EXIT_FATAL = 0, 1, 2
 REPORT_FORMATS = ("jsonl", "csv", "md", "html", "graphml")
@@ -30,8 +31,8 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--bitlocker-key", action="append", default=[], metavar="KEY",
                    help="BitLocker password or 48-digit recovery password for encrypted "
                         "volumes in images; repeatable")
-    p.add_argument("--backend", choices=("evtx", "python-evtx"), default="evtx",
-                   help="record reader: pyevtx-rs (fast, default) or pure-Python python-evtx")
+    p.add_argument("--backend", choices=reader_names(), default=DEFAULT_READER,
+                   help="record reader: " + "; ".join(f"{r.name}: {r.summary}" for r in readers()))
     p.add_argument("-j", "--jobs", type=int, default=0,
                    help="worker processes across files and chunk ranges; 0 (default): one "
                         "per core when the evidence is 256 MB or more, else 1")

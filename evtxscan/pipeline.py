@@ -11,8 +11,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
 from . import sources
+from .evtx.format import CHUNK_SIZE as CHUNK, FILE_HEADER_SIZE as HEADER
 from .records import FileReport
-from .scanfile import CHUNK, HEADER, FileResult, FileTask, scan_file, sha256_file
+from .scanfile import FileResult, FileTask, scan_file, sha256_file
 from .sources import LogRef, SourceOptions
 from .sources.copies import CopyGroup, deduplicate, groups, identities
 

@@ -11,19 +11,23 @@ from __future__ import annotations
 import gc
 import hashlib
 import io
-import os
 import warnings
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import BinaryIO
 
-from . import evtxfile
+from .evtx.format import CHUNK_SIZE, FILE_HEADER_SIZE, NotEvtxError, chunk_offset
+from .evtx.layout import Layout, inspect, locate_records
+from .evtx.recover import recover_truncated_tail
+from .evtx.repair import assess
+from .evtx.stream import size_of
+from .evtx.view import ChunkRangeView
 from .normalize import ActivityEvent, ProcEnd, ProcEvent, Source, normalize
+from .readers import DEFAULT_READER, Reader, get_reader
 from .records import FileReport, LogStats, RecordError
-from .sources import Locator, local_path
+from .sources import Locator, Opened, open_log
 from .spill import Spill, SpillWriter
-
-BACKENDS = ("evtx", "python-evtx")
-CHUNK = 65536
-HEADER = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +36,7 @@ class FileTask:
 
     path: str
     display: str
-    backend: str = "evtx"
+    backend: str = DEFAULT_READER  # a reader's registered name (``evtxscan.readers``)
     chunk_start: int | None = None
     chunk_stop: int | None = None
     part: int = 0          # position of this range within its file
@@ -75,25 +79,36 @@ class FileResult:
     spills: list[Spill] = field(default_factory=list)
 
 
-def sha256_file(path: str) -> str:
+@contextmanager
+def open_evidence(task: FileTask) -> Iterator[Opened]:
+    """The log of ``task``, opened read-only: the one place the per-file stage opens one.
+
+    A plain file, or (``task.locator``) a log inside a disk image or an archive, as the
+    sources layer opens it: a seekable binary stream, and what went wrong getting it out
+    of its container (``Opened.problems``: a corrupt archive entry read up to the damage).
+    Everything after it (framing checks, repair, the readers, recovery, the SHA-256)
+    reads that stream; nothing is copied to a path first.  Evidence is never written.
+    """
+    with open_log(task.locator or Locator("file", task.path)) as opened:
+        yield opened
+
+
+def sha256_stream(stream: BinaryIO) -> str:
+    """SHA-256 of a whole stream, read from its start in 1 MiB blocks."""
     h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while True:
-            block = f.read(1 << 20)
-            if not block:
-                break
-            h.update(block)
+    stream.seek(0)
+    while True:
+        block = stream.read(1 << 20)
+        if not block:
+            break
+        h.update(block)
     return h.hexdigest()
 
 
-def _reader(backend: str, threads: int = 1):
-    if backend == "python-evtx":
-        from .readers import pyevtx
-        return pyevtx.read_records
-    from functools import partial
-
-    from .readers import rust
-    return partial(rust.read_records, threads=threads) if threads != 1 else rust.read_records
+def sha256_file(path: str) -> str:
+    """SHA-256 of the evidence at ``path`` (the planner hashes a file it splits once)."""
+    with open_evidence(FileTask(path, path)) as opened:
+        return sha256_stream(opened.stream)
 
 
 def scan_file(task: FileTask) -> FileResult:
@@ -107,17 +122,13 @@ def scan_file(task: FileTask) -> FileResult:
     paused = gc.isenabled()  # in a worker: as in analyze(), no cycles worth the walks
     gc.disable()
     try:
-        if task.locator is None:
-            _scan(task, result, writer.add if writer else result.activity.append)
-        else:  # a log inside a container: opened through the sources layer
-            with local_path(task.locator) as (path, problems):
-                _scan(replace(task, path=path), result,
-                      writer.add if writer else result.activity.append)
-            # e.g. a corrupt archive entry, read up to the damage: said first
-            report.errors[0:0] = [RecordError(p) for p in problems]
-            if problems and report.status == "ok":
-                report.status = "partial"
-    except evtxfile.NotEvtxError as exc:
+        with open_evidence(task) as opened:
+            _scan(task, opened.stream, result, writer.add if writer else result.activity.append)
+        # e.g. a corrupt archive entry, read up to the damage: said first
+        report.errors[0:0] = [RecordError(p) for p in opened.problems]
+        if opened.problems and report.status == "ok":
+            report.status = "partial"
+    except NotEvtxError as exc:
         report.status = "error"
         report.error(exc.reason)
     except OSError as exc:
@@ -135,60 +146,55 @@ def scan_file(task: FileTask) -> FileResult:
     return result
 
 
-def _scan(task: FileTask, result: FileResult, keep_activity) -> None:
+def _scan(task: FileTask, stream: BinaryIO, result: FileResult, keep_activity) -> None:
     report = result.report
-    st = os.stat(task.path)
-    report.size = st.st_size
+    report.size = size_of(stream)
     whole = task.chunk_start is None
     if whole and task.sha256 is None:
         # one read of the file for its SHA-256 and its framing checks
         hasher = hashlib.sha256()
         try:
-            layout = evtxfile.inspect(task.path, hasher=hasher)
-        except evtxfile.NotEvtxError:
-            report.sha256 = sha256_file(task.path)
+            layout = inspect(stream, hasher=hasher)
+        except NotEvtxError:
+            report.sha256 = sha256_stream(stream)
             raise
         report.sha256 = hasher.hexdigest()
     else:
-        report.sha256 = task.sha256 or sha256_file(task.path)
-        layout = evtxfile.inspect(
-            task.path, chunks=None if whole else range(task.chunk_start, task.chunk_stop))
+        report.sha256 = task.sha256 or sha256_stream(stream)
+        layout = inspect(stream, chunks=None if whole else range(task.chunk_start, task.chunk_stop))
     complete = sum(1 for c in layout.chunks if c.complete)
     start = 0 if whole else task.chunk_start
     stop = complete if whole else task.chunk_stop
-    repair = evtxfile.assess(task.path, layout, range(start, stop),
-                             file_level=whole or task.part == 0, tail=task.last_part)
+    repair = assess(stream, layout, range(start, stop),
+                    file_level=whole or task.part == 0, tail=task.last_part)
     for f in repair.findings:
         if f.lost:
             report.error(f.reason, offset=f.offset, chunk=f.chunk, lost=f.lost)
             report.skipped += f.lost
         else:
             report.note(f.reason, offset=f.offset, chunk=f.chunk)
-    read = _reader(task.backend, task.threads)
+    reader = get_reader(task.backend)
     source_args = (task.display, report.sha256, task.backend, keep_activity)
     since = len(report.errors)
     if stop <= start:
         pass  # not one whole chunk: nothing for a parser (a cut chunk is recovered below)
     elif whole and not repair.needs_view and layout.truncated_tail is None:
-        with open(task.path, "rb") as fh:
-            records = read(fh if task.backend == "evtx" else task.path, report)
-            _collect(records, result, source_args)
+        _collect(reader.read_records(stream, report, threads=task.threads), result, source_args)
     else:
         # the parsers see the file as ``assess`` repaired it (never the cut tail: that is
         # recovered below), so they meet only damage inside records, which they count
-        view = evtxfile.ChunkRangeView(task.path, start, stop, patches=repair.patches,
-                                       header=layout.synthetic_header)
-        with view:
-            src = view if task.backend == "evtx" else view.read()
-            _collect(read(src, report), result, source_args)
-    _place_errors(task.path, layout, report, since, start, repair.patches)
+        with ChunkRangeView(stream, start, stop, patches=repair.patches,
+                            header=layout.synthetic_header) as view:
+            _collect(reader.read_records(view, report, threads=task.threads), result,
+                     source_args)
+    _place_errors(stream, layout, report, since, start, repair.patches)
     if task.last_part and layout.truncated_tail is not None:
-        _recover_tail(task, layout, result, source_args)
+        _recover_tail(stream, layout, reader, result, source_args)
     report.status = "partial" if report.skipped else "ok"
 
 
-def _place_errors(path: str, layout, report: FileReport, since: int, first_chunk: int,
-                  patches: dict[int, bytes] | None = None) -> None:
+def _place_errors(stream: BinaryIO, layout: Layout, report: FileReport, since: int,
+                  first_chunk: int, patches: dict[int, bytes] | None = None) -> None:
     """Turn the parser's view-relative chunk numbers and offsets into the file's own, and
     find the offset of records pyevtx-rs names only by number."""
     todo = report.errors[since:]
@@ -196,30 +202,30 @@ def _place_errors(path: str, layout, report: FileReport, since: int, first_chunk
         e.lost = e.lost or 1  # a parser counts each record or chunk it skips as one
         if e.chunk is not None:
             e.chunk += first_chunk
-        if e.offset is not None and e.offset >= evtxfile.FILE_HEADER_SIZE:
-            e.offset += first_chunk * CHUNK
+        if e.offset is not None and e.offset >= FILE_HEADER_SIZE:
+            e.offset += first_chunk * CHUNK_SIZE
     ids = {e.record_id for e in todo if e.offset is None and e.record_id is not None}
-    where = evtxfile.locate_records(path, layout, ids, patches) if ids else {}
+    where = locate_records(stream, layout, ids, patches) if ids else {}
     for e in todo:
         if e.offset is None:
             if e.record_id in where:
                 e.offset, e.chunk = where[e.record_id]
             elif e.chunk is not None:
-                e.offset = evtxfile.chunk_offset(e.chunk)
+                e.offset = chunk_offset(e.chunk)
 
 
-def _recover_tail(task: FileTask, layout, result: FileResult, source_args) -> None:
+def _recover_tail(stream: BinaryIO, layout: Layout, reader: Reader, result: FileResult,
+                  source_args) -> None:
     """The parsers drop a chunk cut short; re-frame it and read what came before the cut."""
     report = result.report
-    rec = evtxfile.recover_truncated_chunk_from_file(task.path, layout)
+    rec = recover_truncated_tail(stream, layout)
     if rec is None or rec.records == 0:
         return
     before = report.records
     since = len(report.errors)
-    read = _reader(task.backend)
-    src = io.BytesIO(rec.data) if task.backend == "evtx" else rec.data
-    _collect(read(src, report, recovered=True), result, source_args)
-    _place_errors(task.path, layout, report, since, layout.truncated_tail.index)
+    _collect(reader.read_records(io.BytesIO(rec.data), report, recovered=True), result,
+             source_args)
+    _place_errors(stream, layout, report, since, layout.truncated_tail.index)
     got = report.records - before
     report.recovered += got
     report.note(f"truncated last chunk: recovered {got} records written before the cut "

@@ -23,6 +23,13 @@ def bench_module(script: str, name: str):
     return mod
 
 
+def on_file(function, path, *args, **kwargs):
+    """``function(stream, *args, **kwargs)`` on the file at ``path``, opened read-only for
+    the call: evtxscan's EVTX functions and readers take streams, tests have paths."""
+    with open(path, "rb") as stream:
+        return function(stream, *args, **kwargs)
+
+
 def need_shared(sub: str = "") -> Path:
     """The public corpora are beside the project in CI, absent on a user's clone."""
     p = SHARED / sub if sub else SHARED

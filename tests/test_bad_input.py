@@ -21,7 +21,10 @@ from pathlib import Path
 import pytest
 
 from evtxscan.cli import main
-from evtxscan.evtxfile import inspect, synthetic_file_header, walk_records
+from conftest import on_file
+from evtxscan.evtx.format import synthetic_file_header
+from evtxscan.evtx.layout import inspect
+from evtxscan.evtx.walk import walk_records
 from fixtures.evtxwriter import EventSpec, write_evtx
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -182,7 +185,7 @@ def test_a_record_of_60_kb_is_read_whole(tmp_path, capsys, backend):
                      start(1, S32 + "WindowsPowerShell\\v1.0\\powershell.exe", huge,
                            parent=S32 + "dns.exe", ppid=0x6F0),
                      start(2, S32 + "svchost.exe", "svchost.exe -k after")])
-    layout = inspect(log)
+    layout = on_file(inspect, log)
     with open(log, "rb") as f:
         f.seek(layout.chunks[0].offset)
         frames, _ = walk_records(f.read(65536), 65536)

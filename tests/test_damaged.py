@@ -20,17 +20,19 @@ import pytest
 
 from evtxscan.cli import main
 from evtxscan.discover import discover
-from evtxscan.evtxfile import (
+from conftest import on_file
+from evtxscan.evtx.format import (
     CHUNK_SIZE,
     FILE_HEADER_SIZE,
     chunk_offset,
-    inspect,
     parse_chunk_header,
-    recover_truncated_chunk_from_file,
     seal_chunk,
-    walk_records,
 )
+from evtxscan.evtx.layout import inspect
+from evtxscan.evtx.recover import recover_truncated_tail
+from evtxscan.evtx.walk import walk_records
 from evtxscan.pipeline import ReadOptions, merge, plan
+from evtxscan.readers import reader_names
 from evtxscan.scanfile import FileTask, scan_file
 from conftest import bench_module
 from fixtures import damage
@@ -39,7 +41,7 @@ from fixtures.evtxwriter import EventSpec, write_evtx
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 SAMPLES = SHARED / "evtx-samples"
-BACKENDS = ("evtx", "python-evtx")
+BACKENDS = reader_names()
 T0 = datetime(2024, 5, 1, 8, 0, tzinfo=timezone.utc)
 
 
@@ -218,7 +220,7 @@ def test_a_lost_file_header_does_not_lose_the_chunks(clean, tmp_path, backend):
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_records_before_a_cut_are_recovered_and_the_cut_is_counted(clean, tmp_path, backend):
     cut = damage.truncate_mid_chunk(clean, tmp_path / "cut.evtx", 3, 30000)
-    whole = recover_truncated_chunk_from_file(cut).records
+    whole = on_file(recover_truncated_tail, cut).records
     rep = scan(cut, backend)
     before = sum(len(frames_of(clean, i)) for i in range(3))
     assert rep.status == "partial" and rep.recovered == whole
@@ -334,7 +336,7 @@ def test_the_table_in_docs_is_the_one_the_tests_hold(table):
 
 def _cut_inside_last_chunk(src: Path, dst: Path) -> int | None:
     """Cut ``src`` in the middle of its last chunk with records; the whole records kept."""
-    layout = inspect(src)
+    layout = on_file(inspect, src)
     chunks = [c for c in layout.chunks if c.magic_ok and c.complete and c.records >= 2]
     if not chunks:
         return None

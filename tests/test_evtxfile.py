@@ -19,19 +19,19 @@ import evtx
 import pytest
 from Evtx.Evtx import Evtx, FileHeader as PyEvtxFileHeader
 
-from evtxscan.evtxfile import (
+from conftest import on_file
+from evtxscan.evtx.format import (
     CHUNK_SIZE,
     FILE_HEADER_SIZE,
-    ChunkRangeView,
     NotEvtxError,
     chunk_offset,
-    inspect,
     parse_chunk_header,
-    recover_truncated_chunk_from_file,
-    recover_truncated_chunk,
     seal_chunk,
     seal_header,
 )
+from evtxscan.evtx.layout import inspect
+from evtxscan.evtx.recover import recover_truncated_chunk, recover_truncated_tail
+from evtxscan.evtx.view import ChunkRangeView
 from fixtures import damage
 from fixtures.evtxwriter import EventSpec, write_evtx
 
@@ -92,7 +92,7 @@ def chunk_record_ids(path: Path, index: int) -> range:
 
 
 def test_a_clean_log_is_ok_and_fully_described(clean):
-    layout = inspect(clean)
+    layout = on_file(inspect, clean)
     assert layout.status == "ok" and layout.problems == []
     header = layout.header
     assert (header.major_version, header.block_size, header.header_size) == (3, 4096, 128)
@@ -106,7 +106,7 @@ def test_a_clean_log_is_ok_and_fully_described(clean):
 
 def test_a_bad_chunk_magic_is_named_and_the_parser_loses_exactly_that_chunk(clean, tmp_path):
     bad = damage.bad_chunk_magic(clean, tmp_path / "magic.evtx", 2)
-    layout = inspect(bad)
+    layout = on_file(inspect, bad)
     assert layout.status == "partial"
     assert layout.problems == [
         "chunk 2 at offset 0x21000: bad magic (starts with b'ElfJunk\\x00...')",
@@ -119,7 +119,7 @@ def test_a_bad_chunk_magic_is_named_and_the_parser_loses_exactly_that_chunk(clea
 
 def test_a_file_cut_mid_chunk_reports_where_and_how_much(clean, tmp_path):
     cut = damage.truncate_mid_chunk(clean, tmp_path / "cut.evtx", 3, 30000)
-    layout = inspect(cut)
+    layout = on_file(inspect, cut)
     assert layout.status == "partial"
     start = chunk_offset(3)
     assert layout.problems[0].startswith(
@@ -134,14 +134,14 @@ def test_a_file_cut_mid_chunk_reports_where_and_how_much(clean, tmp_path):
 
 def test_a_smashed_record_with_stale_crc_is_seen_and_with_fixed_crc_only_the_parser_sees_it(clean, tmp_path):
     stale_id = damage.smash_record(clean, tmp_path / "stale.evtx", 1, 4)
-    layout = inspect(tmp_path / "stale.evtx")
+    layout = on_file(inspect, tmp_path / "stale.evtx")
     assert layout.status == "partial"
     assert len(layout.problems) == 1
     assert layout.problems[0].startswith("chunk 1 at offset 0x11000: records checksum mismatch")
 
     fixed_id = damage.smash_record(clean, tmp_path / "fixed.evtx", 1, 4, fix_crcs=True)
     assert fixed_id == stale_id == chunk_record_ids(clean, 1)[4]
-    assert inspect(tmp_path / "fixed.evtx").status == "ok"  # framing intact: only BinXML is hurt
+    assert on_file(inspect, tmp_path / "fixed.evtx").status == "ok"  # framing intact: only BinXML is hurt
     records, errors = rs_records(str(tmp_path / "fixed.evtx"))
     assert set(records) == set(range(1, 451)) - {fixed_id}
     assert len(errors) == 1 and f"record number {fixed_id}" in errors[0]
@@ -157,7 +157,7 @@ def test_smashing_the_middle_of_a_record_yields_garbage_text_not_an_error(clean,
 
 def test_a_lagging_header_is_named_and_python_evtx_believes_it(clean, tmp_path):
     lagging = damage.lag_header(clean, tmp_path / "lag.evtx", 3)
-    layout = inspect(lagging)
+    layout = on_file(inspect, lagging)
     assert layout.header.checksum_ok and layout.header.chunk_count == 3
     assert layout.problems == ["file header says 3 chunks, 7 present"]
     assert layout.header.next_record_id == chunk_record_ids(clean, 2)[-1] + 1
@@ -170,7 +170,7 @@ def test_a_lagging_header_is_named_and_python_evtx_believes_it(clean, tmp_path):
 def test_a_zeroed_tail_shows_as_checksum_and_magic_problems(clean, tmp_path):
     zeroed = damage.zero_tail(clean, tmp_path / "zero.evtx", chunk_offset(5) + 20000)
     assert zeroed.stat().st_size == clean.stat().st_size
-    problems = inspect(zeroed).problems
+    problems = on_file(inspect, zeroed).problems
     assert problems[0].startswith("chunk 5 at offset 0x51000: records checksum mismatch")
     assert problems[1].startswith("chunk 5 at offset 0x51000: record framing breaks at chunk offset")
     assert problems[2:] == ["chunk 6 at offset 0x61000: bad magic (all zero)",
@@ -182,7 +182,7 @@ def test_zero_chunks_past_the_header_count_are_preallocation_not_damage(clean, t
     shutil.copyfile(clean, padded)
     with open(padded, "ab") as f:
         f.write(bytes(3 * CHUNK_SIZE))
-    layout = inspect(padded)
+    layout = on_file(inspect, padded)
     assert layout.status == "ok" and len(layout.chunks) == 10
     assert [c.empty for c in layout.chunks[7:]] == [True, True, True]
 
@@ -191,10 +191,10 @@ def test_not_evtx_files_raise_with_a_reason(tmp_path):
     (tmp_path / "empty.evtx").write_bytes(b"")
     (tmp_path / "pe.evtx").write_bytes(b"MZ\x90\x00" + bytes(5000))
     with pytest.raises(NotEvtxError) as empty:
-        inspect(tmp_path / "empty.evtx")
+        on_file(inspect, tmp_path / "empty.evtx")
     assert empty.value.reason == "empty file" and empty.value.path.endswith("empty.evtx")
     with pytest.raises(NotEvtxError) as pe:
-        inspect(tmp_path / "pe.evtx")
+        on_file(inspect, tmp_path / "pe.evtx")
     assert pe.value.reason == "no ElfFile header (starts with b'MZ\\x90\\x00\\x00\\x00\\x00\\x00...')"
 
 
@@ -219,7 +219,7 @@ def test_seal_helpers_make_edited_bytes_verify_again(clean):
 def test_a_chunk_range_view_holds_exactly_the_records_of_its_chunks(clean, start, stop):
     everything, _ = rs_records(str(clean))
     wanted = range(chunk_record_ids(clean, start)[0], chunk_record_ids(clean, stop - 1)[-1] + 1)
-    with ChunkRangeView(clean, start, stop) as view:
+    with open(clean, "rb") as stream, ChunkRangeView(stream, start, stop) as view:
         records, errors = rs_records(view)
         assert errors == [] and records == {i: everything[i] for i in wanted}
         view.seek(0)
@@ -232,26 +232,27 @@ def test_a_chunk_range_view_holds_exactly_the_records_of_its_chunks(clean, start
 
 
 def test_a_chunk_range_view_is_a_seekable_read_only_file(clean):
-    with ChunkRangeView(clean, 3, 5) as view:
-        assert view.readable() and view.seekable() and not view.writable()
-        assert view.seek(0, io.SEEK_END) == FILE_HEADER_SIZE + 2 * CHUNK_SIZE
-        assert view.read(10) == b""
-        view.seek(FILE_HEADER_SIZE - 4)
-        spanning = view.read(12)  # last header bytes + first chunk bytes in one read
-        assert spanning[4:] == b"ElfChnk\0"
-        with open(clean, "rb") as f:
-            f.seek(chunk_offset(4) + 100)
-            view.seek(FILE_HEADER_SIZE + CHUNK_SIZE + 100)
-            assert view.read(5000) == f.read(5000)
-        assert view.tell() == FILE_HEADER_SIZE + CHUNK_SIZE + 5100
-    assert view.closed
+    with open(clean, "rb") as stream:
+        with ChunkRangeView(stream, 3, 5) as view:
+            assert view.readable() and view.seekable() and not view.writable()
+            assert view.seek(0, io.SEEK_END) == FILE_HEADER_SIZE + 2 * CHUNK_SIZE
+            assert view.read(10) == b""
+            view.seek(FILE_HEADER_SIZE - 4)
+            spanning = view.read(12)  # last header bytes + first chunk bytes in one read
+            assert spanning[4:] == b"ElfChnk\0"
+            with open(clean, "rb") as f:
+                f.seek(chunk_offset(4) + 100)
+                view.seek(FILE_HEADER_SIZE + CHUNK_SIZE + 100)
+                assert view.read(5000) == f.read(5000)
+            assert view.tell() == FILE_HEADER_SIZE + CHUNK_SIZE + 5100
+        assert view.closed and not stream.closed  # the view reads the stream, never owns it
     with pytest.raises(ValueError, match="outside"):
-        ChunkRangeView(clean, 5, 9)
+        on_file(ChunkRangeView, clean, 5, 9)
 
 
 def test_a_chunk_range_view_of_a_cut_file_ends_where_the_file_ends(clean, tmp_path):
     cut = damage.truncate_mid_chunk(clean, tmp_path / "cut.evtx", 3, 30000)
-    with ChunkRangeView(cut, 2, 4) as view:
+    with open(cut, "rb") as stream, ChunkRangeView(stream, 2, 4) as view:
         assert view.seek(0, io.SEEK_END) == FILE_HEADER_SIZE + CHUNK_SIZE + 30000
         view.seek(0)  # pyevtx-rs reads from the current position
         records, _ = rs_records(view)
@@ -265,9 +266,9 @@ def test_records_before_a_cut_are_recovered_from_our_fixture(clean, tmp_path):
     cut = damage.truncate_mid_chunk(clean, tmp_path / "cut.evtx", 3, 30000)
     parsed, _ = rs_records(str(cut))
     assert max(parsed) == chunk_record_ids(clean, 2)[-1]  # the parser alone loses the whole chunk
-    layout = inspect(cut)
-    recovered = recover_truncated_chunk_from_file(cut, layout)
-    assert recovered is not None and recovered == recover_truncated_chunk_from_file(cut)
+    layout = on_file(inspect, cut)
+    recovered = on_file(recover_truncated_tail, cut, layout)
+    assert recovered is not None and recovered == on_file(recover_truncated_tail, cut)
     assert recovered.records == layout.truncated_tail.records
     assert recovered.cut_offset == 30000 and recovered.dropped_from <= 30000
     assert recovered.chunk_file_offset == chunk_offset(3)
@@ -288,9 +289,9 @@ def test_recovery_gives_up_when_nothing_whole_survives(clean):
     assert recover_truncated_chunk(chunk[:300], header) is None  # chunk header itself cut
     assert recover_truncated_chunk(chunk[:540], header) is None  # first record cut
     assert recover_truncated_chunk(b"\0" * 4000, header) is None
-    assert recover_truncated_chunk_from_file(clean) is None  # nothing is cut
-    assert recover_truncated_chunk_from_file(clean, inspect(clean)) is None
-    assert inspect(clean).truncated_tail is None
+    assert on_file(recover_truncated_tail, clean) is None  # nothing is cut
+    assert on_file(recover_truncated_tail, clean, on_file(inspect, clean)) is None
+    assert on_file(inspect, clean).truncated_tail is None
 
 
 def _needs(path: Path) -> Path:
@@ -307,7 +308,7 @@ def test_records_before_a_cut_are_recovered_from_a_real_security_log(tmp_path, c
     copy = tmp_path / "security.evtx"
     shutil.copyfile(source, copy)
     cut = damage.truncate_mid_chunk(copy, tmp_path / "security-cut.evtx", chunk, keep)
-    recovered = recover_truncated_chunk_from_file(cut)
+    recovered = on_file(recover_truncated_tail, cut)
     assert recovered is not None and recovered.records > 5
 
     original, _ = rs_records(str(copy))
@@ -331,7 +332,7 @@ def test_inspect_reads_every_evtx_rs_sample_and_flags_the_bad_magic_one():
     layouts = {}
     for path in sorted(folder.glob("*.evtx")):
         try:
-            layouts[path.name] = inspect(path)
+            layouts[path.name] = on_file(inspect, path)
         except NotEvtxError:
             continue
     assert len(layouts) >= 20
@@ -346,7 +347,7 @@ def test_inspect_reads_every_evtx_rs_sample_and_flags_the_bad_magic_one():
 def test_inspect_finds_nothing_wrong_in_the_attack_samples():
     """No false alarms: the EVTX-ATTACK-SAMPLES logs are clean exports."""
     folder = _needs(ATTACK_SAMPLES)
-    flagged = {p.name: inspect(p).problems for p in folder.rglob("*.evtx")}
+    flagged = {p.name: on_file(inspect, p).problems for p in folder.rglob("*.evtx")}
     assert len(flagged) > 200
     assert {name: problems for name, problems in flagged.items() if problems} == {}
 
@@ -354,10 +355,10 @@ def test_inspect_finds_nothing_wrong_in_the_attack_samples():
 def test_chunk_range_views_split_a_real_log_without_losing_or_repeating_a_record():
     source = _needs(RS_SAMPLES / "security.evtx")
     everything, _ = rs_records(str(source))
-    chunks = len(inspect(source).used_chunks)
+    chunks = len(on_file(inspect, source).used_chunks)
     pieces: dict[int, str] = {}
     for start in range(0, chunks, 5):
-        with ChunkRangeView(source, start, min(start + 5, chunks)) as view:
+        with open(source, "rb") as stream, ChunkRangeView(stream, start, min(start + 5, chunks)) as view:
             records, errors = rs_records(view)
         assert errors == [] and not set(records) & set(pieces)
         pieces.update(records)

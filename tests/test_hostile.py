@@ -180,7 +180,8 @@ def surrogate_log(tmp_path_factory) -> Path:
 
 def _read(module, path) -> list[str]:
     report = FileReport("x", str(path))
-    out = [r.data["CommandLine"] for r in module.read_records(str(path), report)]
+    with open(path, "rb") as stream:
+        out = [r.data["CommandLine"] for r in module.read_records(stream, report)]
     assert report.skipped == 0 and report.errors == []
     return out
 
@@ -218,7 +219,8 @@ def test_an_odd_byte_string_is_read_by_our_python_backend_and_counted_by_pyevtx_
     write_evtx(path, [spec(0, S32 + "cmd.exe", "ok", 0x10, 0x4),
                       spec(1, S32 + "cmd.exe", b"o\x00d\x00d\x00\x41", 0x11, 0x4)])
     report = FileReport("x", str(path))
-    assert [r.data["CommandLine"] for r in rust.read_records(str(path), report)] == ["ok"]
+    with open(path, "rb") as stream:
+        assert [r.data["CommandLine"] for r in rust.read_records(stream, report)] == ["ok"]
     assert report.skipped == 1 and report.errors[0].record_id == 2
     assert _read(pyevtx, path) == ["ok", "odd"]
 

@@ -57,9 +57,9 @@ def _host_events(host: Host, tmp_path, backend: str):
         from evtxscan.readers.rust import read_records
     else:
         from evtxscan.readers.pyevtx import read_records
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), open(path, "rb") as stream:
         warnings.simplefilter("ignore")
-        raws = list(read_records(str(path), rep))
+        raws = list(read_records(stream, rep))
     out = []
     for raw in raws:
         ev = normalize(raw, Source(path.name, "", raw.record_id, raw.event_id, raw.channel, "x"))

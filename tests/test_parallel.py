@@ -28,7 +28,8 @@ SMALL_SPLIT = 4096  # every file of two chunks or more is split
 def _wrapped_log(path: Path) -> tuple[int, int]:
     """A circular Security log that wrapped: ids 5001.. then 1.., 50 ids missing exactly
     where the second chunk range of a two-way split begins.  Returns that gap."""
-    from evtxscan import evtxfile
+    from conftest import on_file
+    from evtxscan.evtx.layout import inspect
     from fixtures.evtxwriter import write_evtx
     from fixtures.scenario import Host, utc
 
@@ -50,8 +51,8 @@ def _wrapped_log(path: Path) -> tuple[int, int]:
         return ids
 
     ids = write_log(None)
-    chunks = evtxfile.inspect(path).chunks
-    seam = evtxfile.inspect(path).chunks[round(len(chunks) / 2)].first_record_id
+    chunks = on_file(inspect, path).chunks
+    seam = on_file(inspect, path).chunks[round(len(chunks) / 2)].first_record_id
     k = ids.index(seam)
     ids = write_log(k)
     return ids[k - 1], ids[k]

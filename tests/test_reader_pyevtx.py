@@ -9,6 +9,7 @@ below, with the reason.
 from __future__ import annotations
 
 import io
+import mmap
 import os
 import struct
 import time
@@ -52,23 +53,28 @@ READS_MORE = {
 }
 
 
-def _read(module, source, **kwargs):
-    report = FileReport(path="sample", abspath=str(source))
-    records = list(module.read_records(source, report, **kwargs))
+def _read(module, stream, **kwargs):
+    report = FileReport(path="sample", abspath=str(getattr(stream, "name", "memory")))
+    records = list(module.read_records(stream, report, **kwargs))
     return records, report
+
+
+def _read_path(module, path, **kwargs):
+    with open(path, "rb") as stream:
+        return _read(module, stream, **kwargs)
 
 
 def _read_all(module, path: str):
     """Yield every record whose EventID and provider are readable, not only wanted ones."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(module, "is_wanted", lambda provider, event_id: True)
-        return _read(module, path)
+        return _read_path(module, path)
 
 
 @pytest.fixture(scope="module")
 def corpus():
     """Both readers on every sample: {relative path: ((rust records, report), (ours...))}."""
-    return {f: (_read(rust, str(SAMPLES / f)), _read(pyevtx, str(SAMPLES / f))) for f in FILES}
+    return {f: (_read_path(rust, SAMPLES / f), _read_path(pyevtx, SAMPLES / f)) for f in FILES}
 
 
 @pytest.mark.parametrize("name", FILES)
@@ -231,27 +237,33 @@ def test_control_characters_in_a_command_line_come_out_unchanged():
     """``\\x03`` and ``\\x1b`` stay in the text.  Lone surrogates are dropped, as
     pyevtx-rs drops them.  python-evtx would raise on them and lose the record."""
     data, record_id = _with_command_line([0xD800, 0x03, 0x1B, 0xDC00])
-    ours, _ = _read(pyevtx, data)
+    ours, _ = _read(pyevtx, io.BytesIO(data))
     theirs, _ = _read(rust, io.BytesIO(data))
     assert ours == theirs
     record = next(r for r in ours if r.record_id == record_id)
     assert record.data["CommandLine"] == "\x03\x1b  -n 6 127.0.0.1 "
 
 
-def test_a_path_bytes_and_a_file_object_give_the_same_records(corpus):
+def test_a_mapped_file_and_a_stream_in_memory_give_the_same_records(corpus):
+    """A plain file is memory-mapped (no copy of a multi-GB log); any other stream (a
+    chunk range view, a file inside an image) is read into memory."""
     path = SAMPLES / SYSMON_LOG
     expected = corpus[SYSMON_LOG][1][0]
-    assert _read(pyevtx, path.read_bytes())[0] == expected
+    assert _read(pyevtx, io.BytesIO(path.read_bytes()))[0] == expected
     with open(path, "rb") as fh:
         assert _read(pyevtx, fh)[0] == expected
-    assert _read(pyevtx, str(path), recovered=True)[0][0].recovered is True
+        buf, release = pyevtx._bytes_of(fh)
+        assert type(buf) is mmap.mmap
+        release()
+    assert type(pyevtx._bytes_of(io.BytesIO(b"x"))[0]) is bytes
+    assert _read_path(pyevtx, path, recovered=True)[0][0].recovered is True
 
 
 def test_a_bad_chunk_and_a_truncated_last_chunk_are_counted_with_their_offsets():
     data = bytearray((SAMPLES / "evtx-rs-samples/security.evtx").read_bytes())
     data[0x1000 + 2 * 0x10000:0x1000 + 2 * 0x10000 + 8] = b"XXXXXXXX"
     data = bytes(data[:0x1000 + 5 * 0x10000 + 1000])
-    ours, our_report = _read(pyevtx, data)
+    ours, our_report = _read(pyevtx, io.BytesIO(data))
     theirs, their_report = _read(rust, io.BytesIO(data))
     assert ours == theirs
     assert our_report.records == their_report.records > 0
@@ -265,7 +277,7 @@ def test_a_bad_chunk_and_a_truncated_last_chunk_are_counted_with_their_offsets()
 
 def test_a_preallocated_all_zero_chunk_is_not_damage():
     data = (SAMPLES / "evtx-rs-samples/security.evtx").read_bytes() + bytes(2 * 0x10000)
-    _, report = _read(pyevtx, data)
+    _, report = _read(pyevtx, io.BytesIO(data))
     assert report.records == 2261 and report.skipped == 0 and report.errors == []
 
 
@@ -274,7 +286,7 @@ def test_a_broken_record_is_counted_at_its_offset_and_the_chunk_goes_on():
     first = 0x1000 + 0x200  # first record of chunk 0: a Sysmon process start
     assert data[first + 28] == 0x0C  # after the fragment header: the template instance
     data[first + 28] = 0x04  # an element end where the template instance should be
-    ours, report = _read(pyevtx, bytes(data))
+    ours, report = _read(pyevtx, io.BytesIO(bytes(data)))
     assert [(e.offset, e.chunk) for e in report.errors if "chunk magic" not in e.reason] == [
         (first, 0)]
     assert report.records == 357 and len(ours) == 294
@@ -304,6 +316,6 @@ def test_the_prefilter_is_at_least_5x_faster_than_rendering_every_record():
                 break
     rendered_rate = n / (time.perf_counter() - start)
     start = time.perf_counter()
-    _, report = _read(pyevtx, path)
+    _, report = _read_path(pyevtx, path)
     our_rate = report.records / (time.perf_counter() - start)
     assert our_rate >= 5 * rendered_rate

@@ -137,11 +137,11 @@ def test_a_corrupt_zip_entry_is_read_as_far_as_it_goes_and_the_other_entry_fully
 def test_anonymous_scratch_leaves_nothing_behind(tmp_path, monkeypatch):
     import tempfile
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    from evtxscan.sources import local_path, streams
+    from evtxscan.sources import streams
     monkeypatch.setattr(streams, "SPOOL_IN_MEMORY", 0)  # force the on-disk copy
     (ref,) = logs_of(HOSTS / "WS01.zip").values()
-    with local_path(ref.locator) as (path, problems):
-        assert Path(path).read_bytes()[:8] == b"ElfFile\x00"
+    with open_log(ref.locator) as opened:
+        assert opened.stream.read(8) == b"ElfFile\x00"
         assert list(tmp_path.iterdir()) == []  # never a name on disk
     assert list(tmp_path.iterdir()) == []
 

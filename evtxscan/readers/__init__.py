@@ -1,4 +1,72 @@
-"""Reader backends: bytes of one .evtx file -> ``RawRecord`` values, damage counted.
+"""Readers: one EVTX stream in, ``RawRecord`` values out, every record counted.
 
-``rust`` (pyevtx-rs) is the fast default; ``python-evtx`` is the pure-Python fallback.
+A reader decodes records and counts what it could not decode; it never judges the
+container.  ``evtxscan.evtx`` does that and hands readers a stream that repair has made
+readable (bad chunks blanked, holes bridged, a cut chunk re-framed).  Readers are
+registered by name, as plaso registers its parsers: the CLI's ``--backend`` choices and
+the per-file stage look them up here, so a new reader is one module that ends with
+``register(Reader(...))`` and one import line below.
 """
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import BinaryIO, Protocol
+
+from ..records import FileReport, RawRecord
+
+
+class ReadRecords(Protocol):
+    """Yield the wanted records of one EVTX stream; count every record into ``report``.
+
+    ``stream`` is a seekable binary file object holding a whole EVTX file (read from its
+    start, whatever its position); ``threads`` is a hint for readers that parse in
+    parallel; ``recovered`` marks every record yielded as recovered from a cut chunk.
+    Record-level problems are counted in ``report`` and the reading goes on; a stream that
+    is not EVTX at all raises.
+    """
+
+    def __call__(self, stream: BinaryIO, report: FileReport, *, threads: int = 1,
+                 recovered: bool = False) -> Iterator[RawRecord]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Reader:
+    """A registered reader: its name (``--backend``, and each event's provenance), one
+    line for ``--help``, and its ``read_records``."""
+
+    name: str
+    summary: str
+    read_records: ReadRecords
+
+
+DEFAULT_READER = "evtx"
+_READERS: dict[str, Reader] = {}
+
+
+def register(reader: Reader) -> Reader:
+    """Make ``reader`` available by its name (each module registers its own reader)."""
+    if reader.name in _READERS:
+        raise ValueError(f"reader {reader.name!r} is registered twice")
+    _READERS[reader.name] = reader
+    return reader
+
+
+def get_reader(name: str) -> Reader:
+    try:
+        return _READERS[name]
+    except KeyError:
+        raise ValueError(f"unknown reader {name!r} (known: {', '.join(_READERS)})") from None
+
+
+def readers() -> tuple[Reader, ...]:
+    """Every registered reader, the default first."""
+    return tuple(_READERS.values())
+
+
+def reader_names() -> tuple[str, ...]:
+    return tuple(_READERS)
+
+
+from . import rust, pyevtx  # noqa: E402,F401,I001 - each registers its reader; the default first

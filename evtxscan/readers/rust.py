@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import json
 import re
-from sys import intern as _intern
 from collections.abc import Iterator
+from sys import intern as _intern
 from typing import BinaryIO
 
 import evtx
 
 from ..records import FileReport, RawRecord, is_wanted
+from . import Reader, register
 from .common import from_json, iso_micro
 
 try:  # optional: parses the wanted records' JSON 2-3x faster than json
@@ -36,14 +37,17 @@ _CHUNK_NO = re.compile(r"chunk number (\d+)")
 _RECORD_NO = re.compile(r"record number (\d+)")
 
 
-def read_records(source: str | BinaryIO, report: FileReport, *, threads: int = 1,
+def read_records(stream: BinaryIO, report: FileReport, *, threads: int = 1,
                  recovered: bool = False) -> Iterator[RawRecord]:
-    """Yield the wanted records of one file; count every record into ``report``.
+    """Yield the wanted records of one EVTX stream; count every record into ``report``.
 
-    ``source`` is a path or a seekable binary file object (a chunk-range view or a
-    re-framed recovered chunk).  Errors are counted in ``report.errors``/``skipped``.
+    ``stream`` is a seekable binary file object (the evidence itself, a chunk-range view
+    or a re-framed recovered chunk); pyevtx-rs reads it from its start through its
+    ``read``/``seek``.  ``threads`` is pyevtx-rs' ``number_of_threads``.  Errors are
+    counted in ``report.errors``/``skipped``.
     """
-    parser = evtx.PyEvtxParser(source, number_of_threads=threads)
+    stream.seek(0)  # pyevtx-rs reads from the current position
+    parser = evtx.PyEvtxParser(stream, number_of_threads=threads)
     it = parser.records_json()
     stats = report.stats
     # Every record is counted, so the loop keeps its counts in locals and hands them to
@@ -154,3 +158,6 @@ def _loads(data: str):
         return _fast_loads(data)
     except ValueError:
         return json.loads(data)
+
+
+register(Reader("evtx", "pyevtx-rs, the fast Rust parser (default)", read_records))

@@ -228,37 +228,3 @@ def digest(c: Container) -> Container:
     c.size = sum(s for _, s, _ in c.segment_hashes)
     c.sha256 = c.segment_hashes[0][2] if len(c.segment_hashes) == 1 else ""
     return c
-
-
-@contextmanager
-def local_path(locator: Locator) -> Iterator[tuple[str, list[str]]]:
-    """A path the path-based EVTX functions can open, for any log.
-
-    A bridge until the EVTX layer reads streams (issue 11): a plain file is its own
-    path; a log inside a container is copied once into an anonymous temporary file
-    (never named in any folder, so gone on every exit path) and named through
-    ``/proc/self/fd``.  Elsewhere a named temporary file is removed on leaving.
-    """
-    if locator.kind == "file":
-        yield locator.path, []
-        return
-    import shutil
-    import tempfile
-    with open_log(locator) as opened:
-        if os.path.isdir("/proc/self/fd"):
-            tmp = tempfile.TemporaryFile(prefix="evtxscan-log-")
-            try:
-                shutil.copyfileobj(opened.stream, tmp, 1 << 20)
-                tmp.flush()
-                yield f"/proc/self/fd/{tmp.fileno()}", opened.problems
-            finally:
-                tmp.close()
-            return
-        folder_ = tempfile.mkdtemp(prefix="evtxscan-log-")
-        path = os.path.join(folder_, "log.evtx")
-        try:
-            with open(path, "wb") as out:
-                shutil.copyfileobj(opened.stream, out, 1 << 20)
-            yield path, opened.problems
-        finally:
-            shutil.rmtree(folder_, ignore_errors=True)

@@ -76,20 +76,21 @@ def groups(refs: Iterable[LogRef]) -> list[CopyGroup]:
 
 def identities(stream: BinaryIO) -> dict[int, int]:
     """record id -> written time of every intact record framed in the log's chunks."""
-    from ..evtxfile import (CHUNK_SIZE, FILE_HEADER_SIZE, parse_chunk_header,
-                            walk_records)
+    from ..evtx.format import (CHUNK_HEADER_SIZE, CHUNK_MAGIC, CHUNK_SIZE, FILE_HEADER_SIZE,
+                               parse_chunk_header)
+    from ..evtx.walk import walk_records
     out: dict[int, int] = {}
     stream.seek(FILE_HEADER_SIZE)
     while True:
         chunk = stream.read(CHUNK_SIZE)
-        if len(chunk) < 512:
+        if len(chunk) < CHUNK_HEADER_SIZE:
             break
-        if chunk[:8] == b"ElfChnk\x00":
+        if chunk[:8] == CHUNK_MAGIC:
             try:
                 end = min(parse_chunk_header(chunk).free_space_offset, len(chunk))
             except Exception:  # noqa: BLE001 - a damaged header: walk what is there
                 end = len(chunk)
-            frames, _ = walk_records(chunk, max(end, 512))
+            frames, _ = walk_records(chunk, max(end, CHUNK_HEADER_SIZE))
             for f in frames:
                 out.setdefault(f.record_id, f.written_time)
         if len(chunk) < CHUNK_SIZE:
