@@ -11,18 +11,6 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 SAMPLES = SHARED / "evtx-samples"
 
 
-def bench_module(script: str, name: str):
-    """A script of ``bench/`` loaded as module ``name`` (bench/ is scripts, not a package).
-    Registered in ``sys.modules`` first: dataclasses look their module up there."""
-    import importlib.util
-    import sys
-    spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / script)
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault(name, mod)
-    spec.loader.exec_module(mod)
-    return mod
-
-
 def on_file(function, path, *args, **kwargs):
     """``function(stream, *args, **kwargs)`` on the file at ``path``, opened read-only for
     the call: evtxscan's EVTX functions and readers take streams, tests have paths."""

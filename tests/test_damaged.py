@@ -34,8 +34,7 @@ from evtxscan.evtx.walk import walk_records
 from evtxscan.pipeline import ReadOptions, merge, plan
 from evtxscan.readers import reader_names
 from evtxscan.scanfile import FileTask, scan_file
-from conftest import bench_module
-from fixtures import damage
+from fixtures import damage, damaged_table
 from fixtures.evtxwriter import EventSpec, write_evtx
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,10 +48,6 @@ def need_samples() -> Path:
     if not SAMPLES.exists():
         pytest.skip(f"{SAMPLES} not present (public sample corpora are optional)")
     return SAMPLES
-
-
-def _table_module():
-    return bench_module("damaged_table.py", "damaged_table")
 
 
 def scan(path, backend: str = "evtx"):
@@ -288,7 +283,7 @@ def test_the_cut_host_is_recovered_alerted_and_said_so_in_every_output(evidence,
 @pytest.fixture(scope="module")
 def table():
     need_samples()
-    return _table_module().sample_rows(SAMPLES)
+    return damaged_table.sample_rows(SAMPLES)
 
 
 def test_every_sample_reads_at_least_what_pyevtx_rs_skip_errors_does(table):
@@ -325,7 +320,7 @@ def test_records_really_lost_make_a_sample_partial_and_odd_bytes_alone_do_not(ta
 
 
 def test_the_table_in_docs_is_the_one_the_tests_hold(table):
-    mod = _table_module()
+    mod = damaged_table
     doc = (ROOT / "docs" / "damaged.md").read_text(encoding="utf-8")
     for line in mod.markdown(table)[2:]:
         assert line in doc, f"docs/damaged.md is stale; run python bench/damaged_table.py --write\n{line}"

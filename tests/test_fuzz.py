@@ -2,8 +2,8 @@
 
 Each case takes a 1-3 chunk slice of the bundled evidence and applies a few mutations
 (bit flips, byte runs, truncations, chunk swaps, record length fields, BinXML template
-offsets and substitution sizes, chunk and file header fields; see ``bench/fuzz.py``), then
-runs discovery, ``inspect``/``assess``, both readers, the normalizer, the process graph,
+offsets and substitution sizes, chunk and file header fields; see
+``fixtures/mutations.py``), then ``fixtures/fuzzcheck.py`` runs discovery, ``inspect``/``assess``, both readers, the normalizer, the process graph,
 the rules and triage on it.  Hypothesis draws the cases, derandomized, so CI runs the same
 1,100 cases every time (about a minute on one core); ``python bench/fuzz.py`` runs many
 more.  A second, smaller run writes valid logs whose *values* are hostile (any text,
@@ -22,20 +22,17 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from conftest import bench_module
+from fixtures import fuzzcheck, mutations
 from fixtures.evtxwriter import EventSpec, write_evtx
 
-
-
-fuzz = bench_module("fuzz.py", "evtxscan_fuzz")
 WORK = tempfile.TemporaryDirectory(prefix="evtxscan-test-fuzz-")
 CASES = 1100
 
-# ------------------------------------------------------------------ strategies (as bench/fuzz.py)
+# ------------------------------------------------------------------ strategies (as bench/fuzz.py draws them)
 
 pos = st.integers(0, (1 << 22) - 1)
-v32 = st.one_of(st.sampled_from(fuzz.EDGE32), st.integers(0, (1 << 32) - 1))
-v64 = st.one_of(st.sampled_from(fuzz.EDGE64), st.integers(0, (1 << 64) - 1))
+v32 = st.one_of(st.sampled_from(mutations.EDGE32), st.integers(0, (1 << 32) - 1))
+v64 = st.one_of(st.sampled_from(mutations.EDGE64), st.integers(0, (1 << 64) - 1))
 OPS = st.one_of(
     st.tuples(st.just("flip"), st.lists(st.tuples(pos, st.integers(0, 7)), min_size=1, max_size=16)),
     st.tuples(st.just("run"), pos, st.sampled_from([1, 4, 8, 24, 100, 512, 4096]) | st.integers(1, 70000),
@@ -47,11 +44,11 @@ OPS = st.one_of(
     st.tuples(st.just("template"), st.integers(0, 999),
               st.sampled_from(["definition", "template_id", "count", "size"]), v32),
     st.tuples(st.just("binxml"), st.integers(0, 999), st.integers(0, 4095), v32, st.booleans()),
-    st.tuples(st.just("chunk"), st.integers(0, 7), st.sampled_from(sorted(fuzz.CHUNK_FIELDS)), v64),
+    st.tuples(st.just("chunk"), st.integers(0, 7), st.sampled_from(sorted(mutations.CHUNK_FIELDS)), v64),
     st.tuples(st.just("chunk"), st.integers(0, 7), st.just("table"), st.integers(0, 95), v32),
-    st.tuples(st.just("file"), st.sampled_from(sorted(fuzz.FILE_FIELDS)), v64),
+    st.tuples(st.just("file"), st.sampled_from(sorted(mutations.FILE_FIELDS)), v64),
 )
-CASE = st.tuples(st.sampled_from(sorted(fuzz.SEEDS)), st.lists(OPS, min_size=1, max_size=5))
+CASE = st.tuples(st.sampled_from(sorted(mutations.SEEDS)), st.lists(OPS, min_size=1, max_size=5))
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -64,8 +61,8 @@ def watchdog():
 
 
 def test_the_seeds_are_valid_logs_with_something_to_find():
-    for name in fuzz.SEEDS:
-        out = fuzz.check(fuzz.seed_bytes(name), Path(WORK.name) / f"seed-{name}")
+    for name in mutations.SEEDS:
+        out = fuzzcheck.check(mutations.seed_bytes(name), Path(WORK.name) / f"seed-{name}")
         assert out.records[0] == out.records[1] >= out.rs_records > 0, name
         assert out.statuses[0] == out.statuses[1], name
 
@@ -127,11 +124,11 @@ FOUND = [
 @example(case=FOUND[9])
 def test_mutated_logs_never_crash_hang_or_lose_to_pyevtx_rs(case):
     name, ops = case
-    data = fuzz.apply(fuzz.seed_bytes(name), ops)
+    data = mutations.apply(mutations.seed_bytes(name), ops)
     work = Path(WORK.name) / "case"
-    out = fuzz.check(data, work)  # raises on a crash, a reader bug, a broken invariant, >20 s
+    out = fuzzcheck.check(data, work)  # raises on a crash, a reader bug, a broken invariant, >20 s
     assert out.records[0] >= out.rs_records, "the evtx backend read fewer records than pyevtx-rs"
-    assert out.seconds < fuzz.CASE_SECONDS
+    assert out.seconds < fuzzcheck.CASE_SECONDS
     COUNT["cases"] += 1
     COUNT["peak_kb"] = max(COUNT["peak_kb"], resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
@@ -197,5 +194,5 @@ def test_hostile_values_in_valid_records_pass_through_every_stage(events):
         write_evtx(work / "Security.evtx", events)
     except ValueError:  # a drawn record too big for a chunk: not this test's business
         return
-    out = fuzz.check((work / "Security.evtx").read_bytes(), Path(WORK.name) / "values-case")
+    out = fuzzcheck.check((work / "Security.evtx").read_bytes(), Path(WORK.name) / "values-case")
     assert out.records == (len(events), len(events)) and out.rs_records == len(events)
