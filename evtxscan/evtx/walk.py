@@ -2,9 +2,9 @@
 
 A chunk's records follow its 512-byte header back to back, each framed by a magic, its
 size and a trailing copy of the size.  Damage breaks that chain (a zeroed stretch, a wrong
-size field, a record half written), and the two parsers we use react differently:
-pyevtx-rs ends the chunk at the first bad record header; python-evtx stops there too.  We
-walk on: from a break, the next *certain* record (8-byte aligned, magic, a size whose copy
+size field, a record half written), and both parsers we know give up there: pyevtx-rs
+ends the chunk at the first bad record header, and python-evtx stops there too.  We walk
+on: from a break, the next *certain* record (8-byte aligned, magic, a size whose copy
 closes it, an id in the chunk header's range) resumes the walk, and the bytes in between
 are a ``Hole``.  ``inspect`` counts intact framing with the strict ``walk_records``;
 ``assess`` and ``locate_records`` measure holes with ``walk_chunk``, and the python reader
@@ -161,7 +161,8 @@ def walk_chunk(buf, free: int, ids: range | None, base: int = 0,
         pos = nxt
 
 
-def walk_all(chunk, free: int, ids: range | None) -> tuple[list[RecordFrame], list[tuple[int, int]], int]:
+def walk_all(chunk, free: int,
+             ids: range | None) -> tuple[list[RecordFrame], list[tuple[int, int]], int]:
     """``walk_chunk`` gathered: (frames, holes as (start, stop), where the walk ended)."""
     frames: list[RecordFrame] = []
     holes: list[tuple[int, int]] = []

@@ -4,17 +4,20 @@ A reader decodes records and counts what it could not decode; it never judges th
 container.  ``evtxscan.evtx`` does that and hands readers a stream that repair has made
 readable (bad chunks blanked, holes bridged, a cut chunk re-framed).  Readers are
 registered by name, as plaso registers its parsers: the CLI's ``--backend`` choices and
-the per-file stage look them up here, so a new reader is one module that ends with
-``register(Reader(...))`` and one import line below.
+the per-file stage look them up here.  A new reader is one module with a
+``read_records`` (see ``ReadRecords``) and one ``register`` line below.  The registry
+names the module rather than importing it, so listing readers (``evtxscan --help``)
+costs no parser import; the module is imported when its reader is first used.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import BinaryIO, Protocol
+from importlib import import_module
+from typing import TYPE_CHECKING, BinaryIO, NamedTuple, Protocol
 
-from ..records import FileReport, RawRecord
+if TYPE_CHECKING:
+    from ..records import FileReport, RawRecord
 
 
 class ReadRecords(Protocol):
@@ -31,14 +34,17 @@ class ReadRecords(Protocol):
                  recovered: bool = False) -> Iterator[RawRecord]: ...
 
 
-@dataclass(frozen=True, slots=True)
-class Reader:
+class Reader(NamedTuple):
     """A registered reader: its name (``--backend``, and each event's provenance), one
-    line for ``--help``, and its ``read_records``."""
+    line for ``--help``, and the module whose ``read_records`` it is."""
 
     name: str
     summary: str
-    read_records: ReadRecords
+    module: str
+
+    @property
+    def read_records(self) -> ReadRecords:
+        return import_module(self.module).read_records
 
 
 DEFAULT_READER = "evtx"
@@ -46,7 +52,7 @@ _READERS: dict[str, Reader] = {}
 
 
 def register(reader: Reader) -> Reader:
-    """Make ``reader`` available by its name (each module registers its own reader)."""
+    """Make ``reader`` available by its name."""
     if reader.name in _READERS:
         raise ValueError(f"reader {reader.name!r} is registered twice")
     _READERS[reader.name] = reader
@@ -69,4 +75,6 @@ def reader_names() -> tuple[str, ...]:
     return tuple(_READERS)
 
 
-from . import rust, pyevtx  # noqa: E402,F401,I001 - each registers its reader; the default first
+register(Reader("evtx", "pyevtx-rs, the fast Rust parser (default)", f"{__name__}.rust"))
+register(Reader("python-evtx", "pure Python, our own BinXML decoder (slower; a second opinion)",
+                f"{__name__}.pyevtx"))

@@ -70,7 +70,6 @@ from ..evtx.format import (
 from ..evtx.stream import size_of
 from ..evtx.walk import Hole, walk_chunk
 from ..records import FileReport, RawRecord, is_wanted
-from . import Reader, register
 from .binxml.chunk import ChunkDecoder
 from .binxml.fragment import parse_fragment
 from .binxml.json_model import record_json
@@ -229,7 +228,3 @@ def _bad_header(hole: Hole, buf, base: int, free: int, index: int, report: FileR
     report.error(f"{why}; {hole.stop - pos} bytes skipped to the next record",
                  offset=at, chunk=index, record_id=bad_id)
     return True
-
-
-register(Reader("python-evtx", "pure Python, our own BinXML decoder (slower; a second opinion)",
-                read_records))

@@ -18,7 +18,6 @@ from typing import BinaryIO
 import evtx
 
 from ..records import FileReport, RawRecord, is_wanted
-from . import Reader, register
 from .common import from_json, iso_micro
 
 try:  # optional: parses the wanted records' JSON 2-3x faster than json
@@ -158,6 +157,3 @@ def _loads(data: str):
         return _fast_loads(data)
     except ValueError:
         return json.loads(data)
-
-
-register(Reader("evtx", "pyevtx-rs, the fast Rust parser (default)", read_records))
