@@ -165,8 +165,8 @@ def _walk_chunk(ck: ChunkDecoder, report: FileReport, recovered: bool,
             if not _bad_header(frame, buf, base, free, index, report):
                 break
             continue
-        at = base + frame.offset
-        record_id, size = frame.record_id, frame.size
+        offset, size, record_id, written = frame
+        at = base + offset
         last = record_id == last_id  # the chunk header's last record ends the chunk
         try:
             event_id, provider, doc = prefilter(ck, at + RECORD_HEADER_SIZE, at + size - 4)
@@ -189,7 +189,7 @@ def _walk_chunk(ck: ChunkDecoder, report: FileReport, recovered: bool,
                 break
             continue
         report.records += 1
-        sec, frac = divmod(frame.written_time, 10_000_000)
+        sec, frac = divmod(written, 10_000_000)
         stamp = seconds.get(sec)
         if stamp is None:
             try:
