@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 from collections.abc import Iterator
 from typing import BinaryIO
 
 from .model import Container, Locator, LogRef, Snapshot, SourceOptions
 from .names import copy_key, is_log_name
 from .signatures import VOLUMES
-from .streams import FileObjectRaw, buffered
+from .streams import BUFFER, FileObjectRaw, buffered, scratch
 
 #: dfVFS type indicators of storage formats (the image file itself)
 STORAGE = {"EWF", "VHDI", "VMDK", "QCOW", "RAW", "PHDI", "MODI", "SPARSEIMAGE"}
@@ -288,4 +289,36 @@ def open_image(loc: Locator) -> tuple[BinaryIO, list[str]]:
     if fo is None:
         raise ImageError("the log is no longer where the image listing found it")
     name = getattr(spec, "location", None) or loc.path
-    return buffered(FileObjectRaw(fo, name)), []
+    stream = buffered(FileObjectRaw(fo, name))
+    if _compressed(spec):
+        return _inflated_once(stream), []
+    return stream, []
+
+
+#: storage layers that keep the data compressed (EWF chunks are deflated by default)
+_COMPRESSED_LAYERS = frozenset({"EWF"})
+
+
+def _compressed(spec) -> bool:  # noqa: ANN001 - a dfVFS path spec
+    while spec is not None:
+        if spec.type_indicator in _COMPRESSED_LAYERS:
+            return True
+        spec = spec.parent
+    return False
+
+
+def _inflated_once(stream: BinaryIO) -> BinaryIO:
+    """The log copied out of a compressed image once, into scratch.
+
+    A scan reads a log at least twice (the framing checks and the SHA-256, then the
+    reader), and every read of a compressed image inflates its chunks again: 0.46 s of CPU
+    a pass for a 48 MB log in an E01, about a sixth of its whole scan.  Images that store
+    the data as it is (raw, VHDX, VMDK, QCOW2 without compression) are read in place.
+    """
+    with stream:
+        size = stream.seek(0, os.SEEK_END)
+        stream.seek(0)
+        out = scratch(size)
+        shutil.copyfileobj(stream, out, BUFFER)
+    out.seek(0)
+    return out
