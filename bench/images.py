@@ -34,8 +34,9 @@ def main() -> None:
     from fixtures.containers.make import disk, ewf, ntfs_volume, qemu
     log = Path(sys.argv[1]).resolve()
     size = log.stat().st_size
-    with tempfile.TemporaryDirectory(prefix="evtxscan-bench-img-") as t:
-        w = Path(t)
+    with tempfile.TemporaryDirectory(prefix="evtxscan-bench-img-") as t, \
+            tempfile.TemporaryDirectory(prefix="evtxscan-bench-out-") as o:
+        w = Path(t)  # evidence here; outputs beside it (never inside the evidence)
         vol = ntfs_volume(w / "v.ntfs", {"Windows/System32/winevt/Logs/Security.evtx": log},
                           size + (32 << 20), "BENCH")
         raw = disk(w / "disk.raw", vol)
@@ -53,7 +54,7 @@ def main() -> None:
         print(f"| {log.name} ({size / 1e6:.0f} MB) | scan --jobs 1 | ratio |")
         print("|---|---:|---:|")
         for name, path in rows:
-            secs = timed(path, w / f"out-{name.split()[0]}")
+            secs = timed(path, Path(o) / f"out-{name.split()[0]}")
             base = base or secs
             print(f"| {name} | {secs:.2f} s | {secs / base:.2f}x |")
 
