@@ -21,6 +21,7 @@ import pytest
 from evtxscan import readers, scanfile
 from evtxscan.cli import build_parser
 from evtxscan.evtx.layout import inspect
+from evtxscan.evtx.stream import RawView
 from evtxscan.readers import Reader, get_reader, reader_names
 from evtxscan.records import FileReport
 from evtxscan.scanfile import FileTask, scan_file
@@ -34,40 +35,16 @@ LOGS = {
 }
 
 
-class ReadSeekOnly(io.RawIOBase):
+class ReadSeekOnly(RawView):
     """A file object as an image or archive library hands it out: ``read``, ``seek`` and
-    ``tell`` over bytes it holds, and no file descriptor."""
+    ``tell`` over bytes it holds, and no file descriptor (``fileno`` raises)."""
 
     def __init__(self, data: bytes) -> None:
         super().__init__()
-        self._data, self._pos = data, 0
+        self._data, self._size = data, len(data)
 
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self._pos
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: len(self._data)}[whence]
-        self._pos = base + offset
-        return self._pos
-
-    def read(self, size: int = -1) -> bytes:
-        end = len(self._data) if size is None or size < 0 else min(len(self._data), self._pos + size)
-        out, self._pos = self._data[self._pos:end], max(self._pos, end)
-        return out
-
-    def readinto(self, buffer) -> int:  # noqa: ANN001 - io.RawIOBase wants it; delegates to read
-        data = self.read(len(buffer))
-        buffer[:len(data)] = data
-        return len(data)
-
-    def fileno(self) -> int:
-        raise io.UnsupportedOperation("no file descriptor inside an image")
+    def _read_at(self, pos: int, n: int) -> bytes:
+        return self._data[pos:pos + n]
 
 
 def _digest(result) -> tuple:

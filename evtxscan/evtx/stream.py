@@ -5,6 +5,8 @@ path, so a log can come from a plain file, a memory buffer, a chunk range view, 
 object inside a disk image or an archive alike.  Only ``read``, ``seek`` and ``tell`` are
 used, reads are positioned explicitly (several readers may share one stream, one after the
 other), and a short read is taken for the end of the data only when the stream says so.
+``RawView`` is the one base of the views made over evidence (a chunk range, a dfVFS file
+object, a byte range of an archive).
 """
 
 from __future__ import annotations
@@ -38,18 +40,41 @@ def read_at(stream: BinaryIO, offset: int, size: int) -> bytes:
     return data
 
 
-def read_into(stream: BinaryIO, out: memoryview) -> int:
-    """Fill ``out`` from the stream's position; fewer bytes only where the data ends."""
-    readinto = getattr(stream, "readinto", None)
-    done = 0
-    while done < len(out):
-        if readinto is not None:
-            n = readinto(out[done:])
-        else:
-            data = stream.read(len(out) - done)
-            n = len(data) if data else 0
-            out[done:done + n] = data or b""
-        if not n:
-            break
-        done += n
-    return done
+class RawView(io.RawIOBase):
+    """Read-only, seekable raw IO over ``_size`` bytes: the position bookkeeping of every
+    view over evidence, written once.  A subclass says how to read ``n`` bytes at a
+    position (``_read_at``); wrap it in ``io.BufferedReader`` for many small reads."""
+
+    _size = 0
+    _pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}[whence]
+        if base + offset < 0:
+            raise ValueError("negative seek position")
+        self._pos = base + offset
+        return self._pos
+
+    def readinto(self, buffer) -> int:  # noqa: ANN001 - any writable buffer
+        if self.closed:
+            raise ValueError("I/O operation on closed file")
+        n = min(len(buffer), max(0, self._size - self._pos))
+        if n == 0:
+            return 0
+        data = self._read_at(self._pos, n)
+        got = len(data)
+        memoryview(buffer).cast("B")[:got] = data
+        self._pos += got
+        return got
+
+    def _read_at(self, pos: int, n: int) -> bytes:
+        raise NotImplementedError

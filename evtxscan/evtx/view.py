@@ -11,7 +11,6 @@ over it.  pyevtx-rs reads it as a file object; the python reader reads it into m
 
 from __future__ import annotations
 
-import io
 import struct
 from typing import BinaryIO
 
@@ -23,10 +22,10 @@ from .format import (
     NotEvtxError,
     seal_header,
 )
-from .stream import name_of, read_at, read_into, size_of
+from .stream import RawView, name_of, read_at, size_of
 
 
-class ChunkRangeView(io.RawIOBase):
+class ChunkRangeView(RawView):
     """Chunks [start, stop) of an EVTX stream, presented as a complete EVTX file.
 
     The view does not own ``stream``: closing the view leaves it open, and every read
@@ -54,43 +53,16 @@ class ChunkRangeView(io.RawIOBase):
         self._header = bytes(header)
         self._patches = {i - start: bytes(c) for i, c in (patches or {}).items() if start <= i < stop}
         self._base = FILE_HEADER_SIZE + start * CHUNK_SIZE
-        self._length = min(size, FILE_HEADER_SIZE + stop * CHUNK_SIZE) - self._base + FILE_HEADER_SIZE
-        self._pos = 0
+        self._size = min(size, FILE_HEADER_SIZE + stop * CHUNK_SIZE) - self._base + FILE_HEADER_SIZE
         self.start, self.stop = start, stop
 
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self._pos
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._length}[whence]
-        if base + offset < 0:
-            raise ValueError("negative seek position")
-        self._pos = base + offset
-        return self._pos
-
-    def readinto(self, buffer) -> int:  # noqa: ANN001 - any writable buffer
-        if self.closed:
-            raise ValueError("I/O operation on closed file")
-        out = memoryview(buffer).cast("B")
-        want = min(len(out), max(0, self._length - self._pos))
-        done = 0
-        if want and self._pos < FILE_HEADER_SIZE:
-            n = min(want, FILE_HEADER_SIZE - self._pos)
-            out[:n] = self._header[self._pos:self._pos + n]
-            done = n
-        if done < want:
-            self._stream.seek(self._base + self._pos + done - FILE_HEADER_SIZE)
-            done += read_into(self._stream, out[done:want])
-        if self._patches and done:
-            self._overlay(out, self._pos, done)
-        self._pos += done
-        return done
+    def _read_at(self, pos: int, n: int) -> bytes:
+        out = bytearray(self._header[pos:pos + n]) if pos < FILE_HEADER_SIZE else bytearray()
+        if len(out) < n:
+            out += read_at(self._stream, self._base + pos + len(out) - FILE_HEADER_SIZE, n - len(out))
+        if self._patches and out:
+            self._overlay(memoryview(out), pos, len(out))
+        return out
 
     def _overlay(self, out: memoryview, pos: int, n: int) -> None:
         """Put patched chunks over the bytes just read at view position ``pos``."""

@@ -19,47 +19,14 @@ import os
 import tempfile
 from typing import BinaryIO
 
+from ..evtx.stream import RawView
+
 BUFFER = 1 << 20
 #: members up to this size are spooled in memory, bigger ones to an anonymous file
 SPOOL_IN_MEMORY = 32 << 20
 
 
-class _SizedRaw(io.RawIOBase):
-    """Read-only raw IO over ``_size`` bytes: position bookkeeping shared by the views;
-    a subclass says how to read ``n`` bytes at a position (``_read_at``)."""
-
-    _size = 0
-    _pos = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self._pos
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}[whence]
-        self._pos = max(0, base + offset)
-        return self._pos
-
-    def readinto(self, buffer) -> int:  # noqa: ANN001 - any writable buffer
-        n = min(len(buffer), max(0, self._size - self._pos))
-        if n == 0:
-            return 0
-        data = self._read_at(self._pos, n)
-        got = len(data)
-        memoryview(buffer)[:got] = data
-        self._pos += got
-        return got
-
-    def _read_at(self, pos: int, n: int) -> bytes:
-        raise NotImplementedError
-
-
-class FileObjectRaw(_SizedRaw):
+class FileObjectRaw(RawView):
     """A dfVFS file object (``read``, ``seek``, ``get_size``) as raw IO."""
 
     def __init__(self, file_object, name: str) -> None:
@@ -82,7 +49,7 @@ class FileObjectRaw(_SizedRaw):
         super().close()
 
 
-class RangeRaw(_SizedRaw):
+class RangeRaw(RawView):
     """Bytes [start, start + length) of a file, opened read-only."""
 
     def __init__(self, path: str, start: int, length: int, name: str) -> None:
