@@ -270,9 +270,6 @@ class Case:
         return out
 
     # ------------------------------------------------------------------ reading
-    def alert_ids(self) -> list[str]:
-        return list(self.data["alerts"])
-
     def entry(self, alert_id: str) -> dict | None:
         return self.data["alerts"].get(alert_id)
 

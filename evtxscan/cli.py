@@ -221,8 +221,6 @@ def check_inputs(args) -> int | None:
 
 def cmd_scan(args) -> int:
     """Check outputs and inputs, read, write the whole output set, swap it in."""
-    import signal
-
     from .outputs.outset import OutputError, OutputSet
     from .textsafe import printable
     fatal = check_inputs(args)

@@ -27,7 +27,6 @@ WANTED: dict[str, frozenset[int]] = {
     SECURITY_PROVIDER: SECURITY_EVENT_IDS,
     EventLogProvider: frozenset({1102}),
 }
-WANTED_EVENT_IDS = frozenset().union(*WANTED.values())
 
 
 def is_wanted(provider: str, event_id: int) -> bool:

@@ -8,7 +8,6 @@ touches no shared state.  File-level problems become a ``FileReport`` with statu
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import io
 import warnings
@@ -17,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
+from . import gcpolicy
 from .evtx.format import CHUNK_SIZE, FILE_HEADER_SIZE, NotEvtxError, chunk_offset
 from .evtx.layout import Layout, inspect, locate_records
 from .evtx.recover import recover_truncated_tail
@@ -119,30 +119,29 @@ def scan_file(task: FileTask) -> FileResult:
         report.stats = ReadOrderStats()
     result = FileResult(report)
     writer = SpillWriter(task.spill_dir) if task.spill_dir else None
-    paused = gc.isenabled()  # in a worker: as in analyze(), no cycles worth the walks
-    gc.disable()
-    try:
-        with open_evidence(task) as opened:
-            _scan(task, opened.stream, result, writer.add if writer else result.activity.append)
-        # e.g. a corrupt archive entry, read up to the damage: said first
-        report.errors[0:0] = [RecordError(p) for p in opened.problems]
-        if opened.problems and report.status == "ok":
-            report.status = "partial"
-    except NotEvtxError as exc:
-        report.status = "error"
-        report.error(exc.reason)
-    except OSError as exc:
-        report.status = "error"
-        report.error(f"cannot read: {exc.strerror or exc}")
-    except Exception as exc:  # a parser bug must not end a 40-host run
-        report.status = "error"
-        report.error(f"unexpected {type(exc).__name__}: {exc}")
-    finally:
-        if paused:
-            gc.enable()
-        spill = writer.close() if writer is not None else None
-        if spill is not None:
-            result.spills.append(spill)
+    # in a worker: as in analyze(), no cycles worth the collector's walks
+    with gcpolicy.paused():
+        try:
+            with open_evidence(task) as opened:
+                _scan(task, opened.stream, result,
+                      writer.add if writer else result.activity.append)
+            # e.g. a corrupt archive entry, read up to the damage: said first
+            report.errors[0:0] = [RecordError(p) for p in opened.problems]
+            if opened.problems and report.status == "ok":
+                report.status = "partial"
+        except NotEvtxError as exc:
+            report.status = "error"
+            report.error(exc.reason)
+        except OSError as exc:
+            report.status = "error"
+            report.error(f"cannot read: {exc.strerror or exc}")
+        except Exception as exc:  # a parser bug must not end a 40-host run
+            report.status = "error"
+            report.error(f"unexpected {type(exc).__name__}: {exc}")
+        finally:
+            spill = writer.close() if writer is not None else None
+            if spill is not None:
+                result.spills.append(spill)
     return result
 
 

@@ -55,3 +55,22 @@ def _root(g, node):
         if not parents:
             return node
         node = parents[0]
+
+
+def test_the_readmes_python_api_example_runs_as_written():
+    """The README's example is a doctest: it must stay true."""
+    import doctest
+    import re
+    from pathlib import Path
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    block = re.search(r"## Python API.*?```python\n(.*?)```", text, re.S).group(1)
+    parser = doctest.DocTestParser()
+    test = parser.get_doctest(block, {}, "README", "README.md", 0)
+    import os
+    cwd = os.getcwd()
+    os.chdir(Path(__file__).resolve().parents[1])
+    try:
+        result = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS).run(test)
+    finally:
+        os.chdir(cwd)
+    assert result.failed == 0 and result.attempted >= 6

@@ -19,7 +19,7 @@ from .. import facets
 from ..facets.telemetry import caveat_text
 from ..i18n import tr
 from ..textsafe import printable
-from ..timefmt import display, parse_timezone
+from ..timefmt import parse_timezone
 from ..toolsets import toolsets_of
 
 #: Cap on the lines one process tree may take in a report.
@@ -302,7 +302,3 @@ def guide_parts(text: str) -> list[tuple[bool, str]]:
     if pos < len(text):
         out.append((False, text[pos:]))
     return out
-
-
-def show_time(ts: str | None, tz: tzinfo) -> str:
-    return display(ts, tz)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from ..records import RawRecord
 
 
@@ -23,12 +21,6 @@ def iso_micro(ts: str) -> str:
     else:
         base, frac = s, "000000"
     return f"{base.replace(' ', 'T')}.{frac}Z"
-
-
-def iso_from_datetime(dt: datetime) -> str:
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
-    return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 # --- pyevtx-rs JSON -> RawRecord: one mapping for both backends ---------------------------
