@@ -1,0 +1,269 @@
+"""CVE-2020-1350 exposure: facts from real logs and hives, and the verdict per case.
+
+The cases are the hosts of ``fixtures/exposure`` (logs written by the fixture EVTX writer,
+hives made with hivex and committed); real bytes come from ``../shared`` (System logs of
+the EVTX samples, regipy's SYSTEM hives) and from hivex-edited copies of those hives.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import lzma
+import os
+import shutil
+from pathlib import Path
+
+import evtx
+import pytest
+
+from evtxscan.exposure.facts import Fact, Origin
+from evtxscan.exposure.hives import HiveFile, find_hives, read_hive
+from evtxscan.exposure.knowledge import load_knowledge, parse_title
+from evtxscan.exposure.logfacts import fact_of, service_of_binary
+from evtxscan.exposure.verdict import Coverage, assess
+from evtxscan.readers.common import from_json
+from fixtures.exposure import ALERT, EXPECTED, write_logs
+
+from conftest import ROOT, need_shared
+
+CASES = ROOT / "fixtures" / "exposure"
+REAL = ROOT / "fixtures" / "exposure-hives"
+T = ALERT.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _records(path: Path):
+    """Every record of a log as the reader maps it (pyevtx-rs JSON -> RawRecord)."""
+    for r in evtx.PyEvtxParser(str(path)).records_json():
+        yield from_json(json.loads(r["data"]), r["event_record_id"])
+
+
+def _host_facts(root: Path):
+    facts, channels, notes, problems = [], set(), [], []
+    for log in sorted(root.rglob("*.evtx")):
+        for raw in _records(log):
+            channels.add(raw.channel)
+            f = fact_of(raw, log.relative_to(root).as_posix())
+            if f:
+                facts.append(f)
+    results = [read_hive(h) for h in find_hives([str(root)])]
+    for r in results:
+        facts += r.facts
+        notes += r.notes
+        problems += r.problems
+    cov = Coverage(system_hive=any(r.hive.kind == "SYSTEM" for r in results),
+                   software_hive=any(r.hive.kind == "SOFTWARE" for r in results),
+                   system_log="System" in channels, setup_log="Setup" in channels,
+                   update_log="System" in channels,
+                   sysmon="Microsoft-Windows-Sysmon/Operational" in channels)
+    return facts, cov, notes, problems
+
+
+def _codes(a) -> list[str]:
+    return [r.code for r in a.reasons]
+
+
+# ------------------------------------------------------------------------- knowledge
+def test_every_fix_entry_names_its_source_and_how_far_it_was_checked():
+    kn = load_knowledge()
+    assert kn.released == "2020-07-14"
+    names = {r.name for r in kn.releases}
+    for want in ("2008 SP2", "2008 R2", "Server 2012", "2012 R2", "2016", "2019", "1803",
+                 "1903", "1909", "2004"):
+        assert any(want in n for n in names), want
+    for r in kn.releases:
+        assert r.url.startswith("https://") and r.checked in ("microsoft", "microsoft-mirror",
+                                                              "third-party")
+        assert (r.fixed_ubr is not None and r.kb) or (r.monthly_rollup and r.security_only)
+    assert kn.workaround.recommended == 0xFF00 and kn.workaround.default == 0xFFFF
+
+
+def test_a_later_rollup_carries_the_fix_a_later_security_only_update_does_not():
+    kn = load_knowledge()
+    r2012r2 = kn.release_for(9600)
+    t = "{} for Windows Server 2012 R2 for x64-based Systems ({})"
+    assert kn.fixes(r2012r2, title=t.format("2020-08 Security Monthly Quality Rollup", "KB4571703"))
+    assert kn.fixes(r2012r2, title=t.format("2020-07 Security Only Quality Update", "KB4565540"))
+    assert not kn.fixes(r2012r2, title=t.format("2020-08 Security Only Quality Update", "KB4571723"))
+    assert not kn.fixes(r2012r2, title=t.format("2020-06 Security Monthly Quality Rollup", "KB4561666"))
+    assert not kn.fixes(kn.release_for(9200), title=t.format("2020-08 Security Monthly Quality Rollup", "KB4571703"))
+    r2016 = kn.release_for(14393)
+    assert kn.fixes(r2016, build=14393, ubr=3808) and not kn.fixes(r2016, build=14393, ubr=3750)
+    assert parse_title("2020-07 Cumulative Update for Windows Server 2016 for x64-based "
+                       "Systems (KB4565511)").kb == "KB4565511"
+
+
+# ------------------------------------------------------------------------- log facts
+def test_boots_and_builds_from_a_real_system_log():
+    log = need_shared("evtx-samples/python-evtx-samples/system.evtx")
+    raws = list(_records(log))
+    facts = [f for f in (fact_of(r, "system.evtx") for r in raws) if f]
+    boots = [r for r in raws if r.provider == "EventLog" and r.event_id in (6005, 6009)]
+    assert boots and len([f for f in facts if f.kind == "boot"]) == len(boots)
+    builds = {f.data["build"] for f in facts if f.data.get("event") == "build_at_boot"}
+    assert builds == {7601}
+    # that log's 7036s are of other services: none is taken for the DNS Server
+    assert any(r.event_id == 7036 for r in raws)
+    assert not [f for f in facts if f.kind == "dns_service"]
+    f = facts[0]
+    assert f.origin.record_id and f.origin.file == "system.evtx"
+
+
+def test_7036_service_name_comes_from_its_binary_data_not_the_localized_words():
+    assert service_of_binary("5700650072005300760063002F0034000000") == ("WerSvc", "4")
+    assert service_of_binary("44004E0053002F0031000000") == ("DNS", "1")
+    assert service_of_binary("zz") is None
+
+
+# ------------------------------------------------------------------------- hives
+def _unxz(name: str, tmp_path: Path) -> Path:
+    out = tmp_path / "config" / "SYSTEM"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(lzma.decompress((REAL / f"{name}.xz").read_bytes()))
+    return out
+
+
+def test_real_system_hive_copy_gives_the_current_control_set_value(tmp_path):
+    path = _unxz("SYSTEM-dns-workaround", tmp_path)
+    before = path.stat()
+    (hf,) = find_hives([str(tmp_path)])
+    assert hf.kind == "SYSTEM" and hf.display == "config/SYSTEM"
+    r = read_hive(hf)
+    assert not r.problems
+    assert r.host == "WKS-WIN732BITA.shieldbase.local"
+    work = {f.data["control_set"]: f for f in r.facts if f.kind == "workaround"}
+    assert work["ControlSet001"].data["current"] and work["ControlSet001"].data["value"] == 0xFF00
+    assert not work["ControlSet002"].data["current"] and not work["ControlSet002"].data["present"]
+    o = work["ControlSet001"].origin
+    assert o.key == "\\ControlSet001\\Services\\DNS\\Parameters"
+    assert o.value == "TcpReceivePacketSize" and o.last_write.endswith("Z")
+    assert o.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    after = path.stat()
+    assert (before.st_mtime_ns, before.st_size) == (after.st_mtime_ns, after.st_size)
+    assert sorted(p.name for p in path.parent.iterdir()) == ["SYSTEM"]
+
+
+def test_real_workstation_hives_have_no_dns_role():
+    hives = need_shared("hives")
+    import tempfile
+    with tempfile.TemporaryDirectory() as t:
+        p = Path(t) / "SYSTEM"
+        p.write_bytes(lzma.decompress((hives / "SYSTEM.xz").read_bytes()))
+        r = read_hive(HiveFile(str(p), "SYSTEM", "SYSTEM"))
+    roles = [f for f in r.facts if f.kind == "dns_role"]
+    assert {f.data["control_set"] for f in roles} == {"ControlSet001", "ControlSet002"}
+    assert not any(f.data["present"] for f in roles)
+    a = assess(r.facts, T, coverage=Coverage(system_hive=True))
+    assert a.verdict == "not_dns_server" and a.dns_role is False
+
+
+def test_a_damaged_hive_gets_one_line_and_what_can_be_read_is_read(tmp_path):
+    hives = need_shared("hives")
+    p = tmp_path / "SYSTEM"
+    p.write_bytes(lzma.decompress((hives / "corrupted_system_hive.xz").read_bytes()))
+    r = read_hive(HiveFile(str(p), "DC9/SYSTEM", "SYSTEM"))
+    assert len(r.problems) == 1
+    line = r.problems[0].line()
+    assert line.startswith("DC9/SYSTEM: damaged registry hive") and "106496" in line
+    assert r.host == "ginevra"
+    assert {f.data["control_set"] for f in r.facts if f.kind == "dns_role"} == \
+        {"ControlSet001", "ControlSet003"}
+
+
+def test_a_cut_hive_is_one_line_not_an_exception(tmp_path):
+    src = CASES / "EXP05" / "C/Windows/System32/config/SOFTWARE"
+    p = tmp_path / "SOFTWARE"
+    p.write_bytes(src.read_bytes()[:4096 + 1000])
+    (hf,) = find_hives([str(tmp_path)])
+    r = read_hive(hf)
+    assert len(r.problems) == 1 and "cut short" in r.problems[0].reason
+
+
+def test_a_dirty_hive_without_logs_says_its_latest_changes_may_be_missing(tmp_path):
+    hives = need_shared("hives")
+    p = tmp_path / "SYSTEM"
+    p.write_bytes(lzma.decompress((hives / "SYSTEM_WIN_10_1709.xz").read_bytes()))
+    r = read_hive(HiveFile(str(p), "SYSTEM", "SYSTEM"))
+    assert any("not flushed cleanly" in n and "4317/4316" in n for n in r.notes)
+
+
+def test_transaction_log_is_applied_to_a_dirty_hive_and_evidence_is_untouched(tmp_path):
+    config = CASES / "EXP03" / "C/Windows/System32/config"
+    before = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in config.iterdir()}
+    hf = next(h for h in find_hives([str(CASES / "EXP03")]) if h.kind == "SYSTEM")
+    assert [Path(x).name for x in hf.logs] == ["SYSTEM.LOG1"]
+    r = read_hive(hf)
+    (w,) = [f for f in r.facts if f.kind == "workaround"]
+    assert w.data["value"] == 0xFF00 and w.time == "2020-07-16T09:00:00.000000Z"
+    assert any("transaction logs applied" in n for n in r.notes)
+    after = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in config.iterdir()}
+    assert before == after
+    # the same hive without its log: the value is not there, and the note says why
+    shutil.copyfile(config / "SYSTEM", tmp_path / "SYSTEM")
+    r2 = read_hive(HiveFile(str(tmp_path / "SYSTEM"), "SYSTEM", "SYSTEM"))
+    (w2,) = [f for f in r2.facts if f.kind == "workaround"]
+    assert w2.data["present"] is False
+    assert any("not flushed cleanly" in n for n in r2.notes)
+
+
+# ------------------------------------------------------------------------- verdicts
+@pytest.mark.parametrize("host", sorted(EXPECTED))
+def test_each_case_gives_its_verdict_with_the_facts_behind_it(host):
+    facts, cov, notes, problems = _host_facts(CASES / host)
+    a = assess(facts, T, coverage=cov, notes=notes, problems=problems)
+    assert a.verdict == EXPECTED[host], [r.to_json() for r in a.reasons]
+    for r in a.reasons:
+        for i in r.facts:
+            assert a.facts[i].origin is not None
+    doc = json.loads(json.dumps(a.to_json()))
+    assert doc["verdict"] == EXPECTED[host] and doc["as_of"] == T
+    codes = _codes(a)
+    if host == "EXP01":
+        assert "ubr_fixed_before_alert" in codes
+        vias = {r.params["via"] for r in a.reasons if r.code == "fix_installed"}
+        assert vias == {"cbs", "setup", "windows_update"}
+    if host == "EXP02":
+        assert "fix_after_alert" in codes and "ubr_fixed_after_write" in codes
+    if host == "EXP03":
+        assert "workaround_no_restart" in codes and "fix_not_in_packages" in codes
+        setter = next(r for r in a.reasons if r.code == "workaround_set")
+        assert setter.params["image"].endswith("reg.exe")
+        assert a.facts[setter.facts[0]].origin.kind == "log"
+    if host == "EXP04":
+        assert codes.index("workaround_was_in_effect") < codes.index("workaround_not_at_start")
+    if host == "EXP06":
+        assert a.missing == ["no_system_hive", "no_software_hive", "no_system_log",
+                             "no_setup_log", "no_update_log", "no_sysmon_registry"]
+    if host == "EXP07":
+        r = next(r for r in a.reasons if r.code == "workaround_at_start")
+        kinds = {a.facts[i].origin.kind for i in r.facts}
+        assert kinds == {"hive", "log"}
+
+
+def test_an_update_installed_after_the_alert_counts_for_a_later_alert_only():
+    facts, cov, _, _ = _host_facts(CASES / "EXP02")
+    assert assess(facts, T, coverage=cov).verdict == "exposed"
+    assert assess(facts, "2020-07-23T00:00:00.000000Z", coverage=cov).verdict == "patched"
+
+
+def test_the_workaround_counts_only_after_a_dns_server_start():
+    facts, cov, _, _ = _host_facts(CASES / "EXP03")
+    assert assess(facts, T, coverage=cov).verdict == "exposed"
+    restart = Fact("dns_service", "EXP03.corp.example", "2020-07-16T09:30:00.000000Z",
+                   {"event": "state", "state": "running", "service": "DNS"},
+                   Origin("log", "System.evtx", record_id=99, event_id=7036))
+    assert assess(facts + [restart], T, coverage=cov).verdict == "workaround"
+    # ... and a start after the alert changes nothing for it
+    late = Fact("dns_service", "EXP03.corp.example", "2020-07-21T09:30:00.000000Z",
+                {"event": "state", "state": "running", "service": "DNS"},
+                Origin("log", "System.evtx", record_id=100, event_id=7036))
+    assert assess(facts + [late], T, coverage=cov).verdict == "exposed"
+
+
+def test_fixture_logs_are_reproducible_byte_for_byte(tmp_path):
+    write_logs(tmp_path)
+    made = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*.evtx"))
+    committed = sorted(p.relative_to(CASES) for p in CASES.rglob("*.evtx"))
+    assert made == committed
+    for rel in made:
+        assert (tmp_path / rel).read_bytes() == (CASES / rel).read_bytes(), rel
