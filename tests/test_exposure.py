@@ -267,3 +267,23 @@ def test_fixture_logs_are_reproducible_byte_for_byte(tmp_path):
     assert made == committed
     for rel in made:
         assert (tmp_path / rel).read_bytes() == (CASES / rel).read_bytes(), rel
+
+
+def test_every_reason_is_worded_in_english_and_chinese_and_evidence_is_escaped():
+    from evtxscan.exposure.verdict import Reason
+    from evtxscan.exposure.wording import TEXTS, answer, sources
+    seen = set()
+    for host in sorted(EXPECTED):
+        facts, cov, notes, problems = _host_facts(CASES / host)
+        a = assess(facts, T, coverage=cov).to_json()
+        seen |= {r["code"] for r in a["reasons"]} | {a["verdict"]} | set(a["missing"])
+        en, zh = answer(a, "en"), answer(a, "zh")
+        assert en != zh and "{" not in en + zh
+        if a["reasons"] and host != "EXP06":
+            assert sources(a)
+    assert all("en" in TEXTS[c] and "zh" in TEXTS[c] for c in seen), seen - set(TEXTS)
+    hostile = assess([], T).to_json()
+    hostile["reasons"].append(Reason("workaround_set", {
+        "value": "0xFF00", "time": T, "image": "C:\\x\\[bold]evil\x1b[2J.exe", "pid": 1}).to_json())
+    text = answer(hostile, "en")
+    assert "\x1b" not in text and "[bold]evil" in text

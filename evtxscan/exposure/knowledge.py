@@ -34,11 +34,6 @@ class Release:
     def fix_kbs(self) -> tuple[str, ...]:
         return tuple(k for k in (self.kb, self.monthly_rollup, self.security_only) if k)
 
-    def fix_text(self) -> str:
-        if self.fixed_ubr is not None:
-            return f"{self.kb} (build {self.builds[0]}.{self.fixed_ubr})"
-        return f"{self.monthly_rollup} (monthly rollup) or {self.security_only} (security-only)"
-
     def to_json(self) -> dict:
         return {"name": self.name, "builds": list(self.builds), "kb": self.kb,
                 "fixed_ubr": self.fixed_ubr, "monthly_rollup": self.monthly_rollup,

@@ -130,9 +130,9 @@ def _release(c: _Ctx) -> tuple[Release | None, dict]:
         f = hive_os[0]
         info.update(build=f.data.get("build"), ubr=f.data.get("ubr"), fact=f,
                     ubr_at_alert=_before(f.time, c.t))
-        c.say("os_hive", [f], product=f.data.get("product") or "?", build=info["build"],
-              ubr=info["ubr"] if info["ubr"] is not None else "?",
-              written=f.time or "?")
+        c.say("os_hive", [f], product=f.data.get("product") or "?",
+              build=f"{info['build']}.{info['ubr']}" if info["ubr"] is not None
+              else info["build"], written=f.time or "?")
     if boots:
         b = boots[-1]
         if info["build"] is None or (b.data.get("build") and b.data["build"] != info["build"]):
@@ -147,9 +147,12 @@ def _release(c: _Ctx) -> tuple[Release | None, dict]:
         c.say("os_unknown")
         return None, info
     rel = c.kn.release_for(build)
-    if rel is not None:
-        c.say("release", [], name=rel.name, fix=rel.fix_text(), checked=rel.checked,
-              url=rel.url)
+    if rel is not None and rel.fixed_ubr is not None:
+        c.say("release_ubr", [], name=rel.name, kb=rel.kb,
+              fixed=f"{rel.builds[0]}.{rel.fixed_ubr}", checked=rel.checked, url=rel.url)
+    elif rel is not None:
+        c.say("release_kb", [], name=rel.name, rollup=rel.monthly_rollup,
+              security_only=rel.security_only, checked=rel.checked, url=rel.url)
     return rel, info
 
 
@@ -237,7 +240,7 @@ def _patched(c: _Ctx, rel: Release | None, info: dict) -> bool | None:
     if no:
         return False
     if not unknown_time:
-        c.say("fix_not_seen", [], fix=rel.fix_text())
+        c.say("fix_not_seen", [], kbs=", ".join(rel.fix_kbs))
     return None
 
 
