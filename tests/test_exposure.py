@@ -287,3 +287,42 @@ def test_every_reason_is_worded_in_english_and_chinese_and_evidence_is_escaped()
         "value": "0xFF00", "time": T, "image": "C:\\x\\[bold]evil\x1b[2J.exe", "pid": 1}).to_json())
     text = answer(hostile, "en")
     assert "\x1b" not in text and "[bold]evil" in text
+
+
+def test_hives_and_logs_meet_per_host_and_dns_exe_comes_from_the_process_graph():
+    """Attribution as the scan will do it: log facts by their Computer, SYSTEM by its own
+    name, SOFTWARE by its SYSTEM; dns.exe from the graph of the same evidence."""
+    from types import SimpleNamespace
+
+    from evtxscan.analysis import analyze
+    from evtxscan.exposure.collect import ExposureIndex, dns_process_fact, read_hives
+
+    facts, reports = [], []
+    for log in sorted(CASES.rglob("*.evtx")):
+        stats = SimpleNamespace(channels=set(), providers=set(), computers=set())
+        for raw in _records(log):
+            stats.channels.add(raw.channel)
+            stats.providers.add(raw.provider)
+            stats.computers.add(raw.computer)
+            f = fact_of(raw, log.relative_to(CASES).as_posix())
+            if f:
+                facts.append(f)
+        reports.append(SimpleNamespace(path=log.relative_to(CASES).as_posix(), stats=stats))
+    hives = read_hives([str(CASES)])
+    assert {h.hive.display.split("/")[0] for h in hives} == {
+        "EXP01", "EXP02", "EXP03", "EXP04", "EXP05", "EXP07"}
+    index = ExposureIndex.build(facts, hives, reports)
+    analysis = analyze([str(CASES)])
+    assert len(analysis.alerts) == len(EXPECTED)
+    for alert in analysis.alerts:
+        short = alert.host.split(".")[0]
+        mine = [r for r in reports if alert.host in r.stats.computers]
+        dns = dns_process_fact(analysis.graph.processes(alert.host), alert.timestamp)
+        assert dns is not None and dns.origin.record_id and dns.data["name"] == "dns.exe"
+        a = index.assess(alert.host, alert.timestamp, reports=mine, dns_process=dns)
+        assert a.verdict == EXPECTED[short], (short, [r.to_json() for r in a.reasons])
+        assert a.reasons[0].code == "role_process"
+        if short == "EXP03":
+            assert any("transaction logs applied" in n for n in a.notes)
+            assert a.facts[next(r for r in a.reasons if r.code == "os_hive").facts[0]].host \
+                == "EXP03.corp.example"

@@ -346,7 +346,8 @@ def _dns_role(c: _Ctx, dns_process: Fact | None) -> bool | None:
     if svc:
         c.say("role_service", svc[:1], time=svc[0].time)
         seen = True
-    hive = [f for f in c.of("dns_role") if f.data.get("current")] or c.of("dns_role")
+    in_hive = [f for f in c.of("dns_role") if "control_set" in f.data]
+    hive = [f for f in in_hive if f.data.get("current")] or in_hive
     if hive:
         present = any(f.data.get("present") for f in hive)
         c.say("role_hive_present" if present else "role_hive_absent", hive[:1],
