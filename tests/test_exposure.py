@@ -109,6 +109,30 @@ def test_boots_and_builds_from_a_real_system_log():
     assert f.origin.record_id and f.origin.file == "system.evtx"
 
 
+def test_windows_update_results_from_a_real_system_log():
+    log = need_shared("evtx-samples/evtx-rs-samples/2-vss_7-System.evtx")
+    raws = list(_records(log))
+    wu = [r for r in raws if r.provider == "Microsoft-Windows-WindowsUpdateClient"
+          and r.event_id in (19, 20, 43)]
+    facts = [f for f in (fact_of(r, "System.evtx") for r in wu) if f]
+    assert wu and len(facts) == len(wu)
+    kinds = {f.data["event"] for f in facts}
+    assert kinds == {"installed", "failed", "started"}
+    failed = next(f for f in facts if f.data["event"] == "failed")
+    assert failed.data["error"].startswith("0x") and failed.data["title"]
+    assert any(f.data["title"] == "Feature update to Windows 10, version 1803" for f in facts)
+
+
+def test_the_dns_client_service_is_not_the_dns_server():
+    """A real 7036 of "DNS Client" (service Dnscache): its display name starts like the
+    DNS Server's, its service name in the binary data tells them apart."""
+    log = need_shared("evtx-samples/python-evtx-samples/system.evtx")
+    client = [r for r in _records(log) if r.event_id == 7036
+              and r.data.get("param1") == "DNS Client"]
+    assert client and service_of_binary(client[0].data["Binary"])[0] == "Dnscache"
+    assert all(fact_of(r, "system.evtx") is None for r in client)
+
+
 def test_7036_service_name_comes_from_its_binary_data_not_the_localized_words():
     assert service_of_binary("5700650072005300760063002F0034000000") == ("WerSvc", "4")
     assert service_of_binary("44004E0053002F0031000000") == ("DNS", "1")
