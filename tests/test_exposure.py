@@ -350,3 +350,21 @@ def test_hives_and_logs_meet_per_host_and_dns_exe_comes_from_the_process_graph()
             assert any("transaction logs applied" in n for n in a.notes)
             assert a.facts[next(r for r in a.reasons if r.code == "os_hive").facts[0]].host \
                 == "EXP03.corp.example"
+
+
+def test_a_hive_streamed_out_of_a_container_reads_like_the_file(tmp_path, monkeypatch):
+    """The hook for evidence containers: hive and log bytes in, the same facts out, with
+    the container path as provenance and nothing left behind."""
+    import tempfile as tf
+
+    from evtxscan.exposure.hives import read_hive_data
+    monkeypatch.setattr(tf, "tempdir", str(tmp_path))   # this test's own temp folder
+    config = CASES / "EXP03" / "C/Windows/System32/config"
+    r = read_hive_data("EXP03.zip::C/Windows/System32/config/SYSTEM", "SYSTEM",
+                       (config / "SYSTEM").read_bytes(),
+                       (("SYSTEM.LOG1", (config / "SYSTEM.LOG1").read_bytes()),))
+    (w,) = [f for f in r.facts if f.kind == "workaround"]
+    assert w.data["value"] == 0xFF00
+    assert w.origin.file == "EXP03.zip::C/Windows/System32/config/SYSTEM"
+    assert w.origin.sha256 == hashlib.sha256((config / "SYSTEM").read_bytes()).hexdigest()
+    assert list(tmp_path.iterdir()) == []

@@ -401,3 +401,24 @@ def _software(r: _Reader) -> None:
             "rollup_ubr": int(rollup.group(2)) if rollup else None,
             "install_time_known": installed_at is not None,
             "key_written": last_write(sub)}, r.origin(path, sub, "CurrentState")))
+
+
+def read_hive_data(display: str, kind: str, data: bytes,
+                   logs: tuple[tuple[str, bytes], ...] = ()) -> HiveResult:
+    """Facts of a hive given as bytes (a hive inside an image or archive, streamed out by
+    ``evtxscan.sources``), with its transaction logs as (name, bytes).  regipy reads
+    paths, so the bytes go to a private temporary folder, removed before returning; the
+    provenance is ``display`` (the container path) and the SHA-256 is the hive's own."""
+    with tempfile.TemporaryDirectory(prefix="evtxscan-hive-") as tmp:
+        path = os.path.join(tmp, kind)
+        with open(path, "wb") as f:
+            f.write(data)
+        log_paths = []
+        for name, raw in logs:
+            lp = os.path.join(tmp, kind + "." + name.rsplit(".", 1)[-1].upper())
+            with open(lp, "wb") as f:
+                f.write(raw)
+            log_paths.append(lp)
+        result = read_hive(HiveFile(path, display, kind, tuple(sorted(log_paths))))
+    result.hive = HiveFile("", display, kind, tuple(n for n, _ in logs))
+    return result
