@@ -368,3 +368,49 @@ def test_a_hive_streamed_out_of_a_container_reads_like_the_file(tmp_path, monkey
     assert w.origin.file == "EXP03.zip::C/Windows/System32/config/SYSTEM"
     assert w.origin.sha256 == hashlib.sha256((config / "SYSTEM").read_bytes()).hexdigest()
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("kind", ["zip", "tar", "fat"])
+def test_hives_inside_evidence_containers_are_found_and_read(tmp_path, kind):
+    """EXP03's configuration folder inside a zip (Velociraptor-style member names), a tar
+    and a FAT image: the dirty SYSTEM hive with its LOG1 and the SOFTWARE hive read from
+    inside, provenance naming the container."""
+    import subprocess
+    import tarfile
+    import zipfile
+
+    from evtxscan import sources
+    from evtxscan.exposure.hives import container_hives
+    config = CASES / "EXP03" / "C/Windows/System32/config"
+    files = sorted(config.iterdir())
+    if kind == "zip":
+        box = tmp_path / "EXP03.zip"
+        with zipfile.ZipFile(box, "w", zipfile.ZIP_DEFLATED) as z:
+            for f in files:
+                z.write(f, f"uploads/auto/C%3A/Windows/System32/config/{f.name}")
+            z.writestr("collection_context.json", "{}")
+    elif kind == "tar":
+        box = tmp_path / "EXP03.tar.gz"
+        with tarfile.open(box, "w:gz") as t:
+            for f in files:
+                t.add(f, f"C/Windows/System32/config/{f.name}")
+    else:
+        if shutil.which("mcopy") is None or shutil.which("mkfs.vfat") is None:
+            pytest.skip("mtools/dosfstools not installed")
+        box = tmp_path / "EXP03.img"
+        subprocess.run(["mkfs.vfat", "-C", "-n", "HOST", str(box), "2048"], check=True,
+                       capture_output=True)
+        for d in ("Windows", "Windows/System32", "Windows/System32/config"):
+            subprocess.run(["mmd", "-i", str(box), "::" + d], check=True)
+        for f in files:
+            subprocess.run(["mcopy", "-i", str(box), str(f),
+                            "::Windows/System32/config/" + f.name], check=True)
+    listing = sources.find([str(tmp_path)])
+    results = container_hives(listing.containers)
+    assert sorted(r.hive.kind for r in results) == ["SOFTWARE", "SYSTEM"]
+    system = next(r for r in results if r.hive.kind == "SYSTEM")
+    (w,) = [f for f in system.facts if f.kind == "workaround"]
+    assert w.data["value"] == 0xFF00, system.notes
+    assert w.origin.file.startswith(box.name + "::") and w.origin.file.endswith("config/SYSTEM")
+    assert system.host == "EXP03.corp.example"
+    assert not [c for c in listing.containers if c.problems]

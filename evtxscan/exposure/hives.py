@@ -422,3 +422,48 @@ def read_hive_data(display: str, kind: str, data: bytes,
         result = read_hive(HiveFile(path, display, kind, tuple(sorted(log_paths))))
     result.hive = HiveFile("", display, kind, tuple(n for n, _ in logs))
     return result
+
+
+def container_hives(containers: list, options=None) -> list[HiveResult]:
+    """SYSTEM/SOFTWARE hives inside evidence containers (images, archives) that
+    ``evtxscan.sources`` found, each read with the ``.LOG1``/``.LOG2`` beside it.  Only a
+    Windows configuration folder counts (``.../System32/config/``; ``RegBack`` holds older
+    copies), so a file that merely shares the name is not taken for the host's hive."""
+    from .. import sources
+    from ..sources.names import is_hive_name
+
+    opts = options or sources.SourceOptions()
+    out: list[HiveResult] = []
+    for c in containers:
+        refs = [r for r in sources.list_members(c, is_hive_name, opts) if r.problem is None]
+        folders: dict[str, list] = {}
+        for r in refs:
+            path = r.display.replace("\\", "/")
+            low = path.lower()
+            if "/config/" not in low or "/regback/" in low:
+                continue
+            folders.setdefault(low.rsplit("/", 1)[0], []).append(r)
+        for group in folders.values():
+            by_name = {r.display.replace("\\", "/").rsplit("/", 1)[-1].upper(): r for r in group}
+            for kind in HIVE_KINDS:
+                ref = by_name.get(kind)
+                if ref is None:
+                    continue
+                try:
+                    data = _read_ref(sources, ref)
+                    logs = tuple((n, _read_ref(sources, by_name[n]))
+                                 for n in (f"{kind}.LOG1", f"{kind}.LOG2") if n in by_name)
+                except OSError as exc:
+                    res = HiveResult(HiveFile("", ref.display, kind))
+                    res.problems.append(Problem(ref.display, f"cannot read: {exc}"))
+                    out.append(res)
+                    continue
+                if data[:4] != REGF:
+                    continue
+                out.append(read_hive_data(ref.display, kind, data, logs))
+    return out
+
+
+def _read_ref(sources, ref) -> bytes:
+    with sources.open_log(ref.locator) as opened:
+        return opened.stream.read()
