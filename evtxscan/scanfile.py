@@ -16,6 +16,8 @@ import warnings
 from dataclasses import dataclass, field, replace
 
 from . import evtxfile
+from .exposure.facts import Fact
+from .exposure.logfacts import fact_of as exposure_fact
 from .normalize import ActivityEvent, ProcEnd, ProcEvent, Source, normalize
 from .records import FileReport, LogStats, RecordError
 from .sources import Locator, local_path
@@ -73,6 +75,7 @@ class FileResult:
     events: list[ProcEvent | ProcEnd] = field(default_factory=list)  # ends as ProcEnd
     activity: list[ActivityEvent] = field(default_factory=list)  # when not spilled
     spills: list[Spill] = field(default_factory=list)
+    exposure: list[Fact] = field(default_factory=list)   # evtxscan.exposure facts
 
 
 def sha256_file(path: str) -> str:
@@ -231,6 +234,9 @@ def _collect(records, result: FileResult, source_args) -> None:
     display, sha, backend, keep_activity = source_args
     report = result.report
     for raw in records:
+        fact = exposure_fact(raw, display, sha)
+        if fact is not None:
+            result.exposure.append(fact)
         src = Source(display, sha, raw.record_id, raw.event_id, raw.channel, backend,
                      raw.recovered)
         ev = normalize(raw, src)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import lzma
-import os
 import shutil
 from pathlib import Path
 
@@ -414,3 +413,25 @@ def test_hives_inside_evidence_containers_are_found_and_read(tmp_path, kind):
     assert w.origin.file.startswith(box.name + "::") and w.origin.file.endswith("config/SYSTEM")
     assert system.host == "EXP03.corp.example"
     assert not [c for c in listing.containers if c.problems]
+
+
+def test_the_scan_keeps_the_same_exposure_facts_on_both_backends_and_any_jobs():
+    """The per-file stage turns the wanted System/Setup/update/Sysmon records into facts;
+    both readers and a parallel read give the same facts, and the hives come along."""
+    from evtxscan.analysis import analyze
+    from evtxscan.pipeline import ReadOptions
+
+    def facts(**kw):
+        a = analyze([str(CASES)], read=ReadOptions(**kw))
+        return sorted(json.dumps(f.to_json(), sort_keys=True) for f in a.exposure_facts), a
+
+    rust, a = facts(backend="evtx")
+    py, _ = facts(backend="python-evtx")
+    par, _ = facts(backend="evtx", jobs=2)
+    assert rust == py == par
+    kinds = {json.loads(f)["kind"] for f in rust}
+    assert kinds == {"boot", "dns_service", "update", "workaround"}
+    assert len(a.hives) == 12 and all(h.status == "ok" for h in a.hives)
+    assert {h.host for h in a.hives} == {f"EXP0{i}.corp.example" for i in (1, 2, 3, 4, 5, 7)}
+    system_log = next(r for r in a.reports if r.path == "EXP04/C/Windows/System32/winevt/Logs/System.evtx")
+    assert "EXP04.corp.example" in system_log.stats.computers

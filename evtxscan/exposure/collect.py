@@ -17,13 +17,12 @@ logs are read here.  This module puts them together per host:
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from .facts import Fact, Origin, Problem
-from .hives import HiveResult, find_hives, read_hive
+from .hives import HiveResult, find_hives, pair_hosts, read_hive
 from .logfacts import WUCLIENT
 from .verdict import Assessment, Coverage, assess
 
@@ -60,13 +59,8 @@ class ExposureIndex:
         self = cls({}, list(hives), list(reports))
         for f in log_facts:
             self._host(f.host).facts.append(f)
-        by_folder: dict[str, str] = {}
-        for r in hives:
-            if r.hive.kind == "SYSTEM" and r.host:
-                by_folder[os.path.dirname(r.hive.path)] = r.host
-        for r in hives:
-            host = r.host or by_folder.get(os.path.dirname(r.hive.path)) or \
-                self._host_of_folder(r.hive.display)
+        for r in pair_hosts(hives):
+            host = r.host or self._host_of_folder(r.hive.display)
             ev = self._host(host or "")
             ev.hive_kinds.add(r.hive.kind)
             ev.facts += [Fact(f.kind, host or "", f.time, f.data, f.origin) for f in r.facts]
@@ -110,7 +104,7 @@ class ExposureIndex:
 
 def read_hives(paths: list[str]) -> list[HiveResult]:
     """Find and read every SYSTEM/SOFTWARE hive under ``paths`` (each problem one line)."""
-    return [read_hive(h) for h in find_hives(paths)]
+    return pair_hosts([read_hive(h) for h in find_hives(paths)])
 
 
 def dns_process_fact(processes: Iterable, when: str,

@@ -75,6 +75,21 @@ class HiveResult:
     notes: list[str] = field(default_factory=list)
     recovered_pages: int = 0
 
+    @property
+    def status(self) -> str:
+        """``ok``; ``partial`` when read with problems; ``error`` when nothing was read."""
+        if not self.problems:
+            return "ok"
+        return "partial" if self.facts else "error"
+
+    def to_json(self) -> dict:
+        return {"path": self.hive.display, "kind": self.hive.kind, "sha256": self.sha256,
+                "host": self.host, "status": self.status,
+                "logs": [os.path.basename(p) for p in self.hive.logs],
+                "recovered_pages": self.recovered_pages, "facts": len(self.facts),
+                "notes": list(self.notes),
+                "problems": [p.reason for p in self.problems]}
+
 
 # ------------------------------------------------------------------------- discovery
 def hive_kind(path: str) -> str | None:
@@ -462,6 +477,18 @@ def container_hives(containers: list, options=None) -> list[HiveResult]:
                     continue
                 out.append(read_hive_data(ref.display, kind, data, logs))
     return out
+
+
+def pair_hosts(results: list[HiveResult]) -> list[HiveResult]:
+    """A SOFTWARE hive names no host: it is the host of the SYSTEM hive of its folder."""
+    by_folder = {os.path.dirname(r.hive.display): r.host for r in results
+                 if r.hive.kind == "SYSTEM" and r.host}
+    for r in results:
+        if not r.host:
+            r.host = by_folder.get(os.path.dirname(r.hive.display), "")
+            for i, f in enumerate(r.facts):
+                r.facts[i] = Fact(f.kind, r.host, f.time, f.data, f.origin)
+    return results
 
 
 def _read_ref(sources, ref) -> bytes:

@@ -20,14 +20,15 @@ Which records (provider, event id) and what each means:
   ``HKLM\\System\\<control set>\\Services\\DNS\\Parameters\\TcpReceivePacketSize`` (the
   workaround), with the process that did it.
 
-``WANTED`` lists the pairs so the per-file stage can keep exactly these records.
+``WANTED`` (owned by ``evtxscan.records``, where every pair read in full is listed) holds
+the pairs; the per-file stage calls ``fact_of`` on each record it reads.
 """
 
 from __future__ import annotations
 
 import re
 
-from ..records import SYSMON_PROVIDER, RawRecord
+from ..records import EXPOSURE_WANTED, SYSMON_PROVIDER, RawRecord
 from .facts import Fact, Origin
 from .knowledge import kb_in
 
@@ -36,14 +37,9 @@ SCM = "Service Control Manager"
 SERVICING = "Microsoft-Windows-Servicing"
 WUCLIENT = "Microsoft-Windows-WindowsUpdateClient"
 
-#: (provider, event ids) this module turns into facts.
-WANTED: dict[str, frozenset[int]] = {
-    EVENTLOG: frozenset({6005, 6009}),
-    SCM: frozenset({7036, 7040}),
-    SERVICING: frozenset({1, 2, 3, 4}),
-    WUCLIENT: frozenset({19, 20, 43}),
-    SYSMON_PROVIDER: frozenset({12, 13}),
-}
+#: (provider, event ids) this module turns into facts; ``records.WANTED`` includes them so
+#: the per-file stage reads these records in full.
+WANTED: dict[str, frozenset[int]] = EXPOSURE_WANTED
 
 DNS_SERVICE = "dns"                     # the service key name, lower case
 DNS_DISPLAY = "dns server"              # English display name, lower case
