@@ -14,11 +14,7 @@ with a DNS Server service start after it was set.
                not a DNS server, with every fact behind it and the reasoning.
 
 Pure functions over typed values; nothing here reads the process graph or imports the
-TUI.  The triage facet (``exposure``) calls ``verdict.assess``.
+TUI.  The triage facet (``evtxscan.facets.exposure``) calls ``collect``/``verdict``.
+Nothing is imported here: the per-file stage imports ``logfacts`` in every worker, and a
+worker's start-up time counts.
 """
-
-from .facts import Fact, Origin
-from .knowledge import Knowledge, load_knowledge
-from .verdict import Assessment, assess
-
-__all__ = ["Assessment", "Fact", "Knowledge", "Origin", "assess", "load_knowledge"]

@@ -41,7 +41,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from .facts import Fact, Origin, Problem
-from .knowledge import kb_in
+from .logfacts import kb_in
 
 REGF = b"regf"
 HBIN = b"hbin"

@@ -120,12 +120,6 @@ def parse_title(title: str) -> Title | None:
                  kb.upper() if kb else None)
 
 
-def kb_in(text: str | None) -> str | None:
-    """The KB number named in a title or package name, as ``KB4565511``."""
-    m = _KB.search(text or "")
-    return f"KB{m.group(1)}" if m else None
-
-
 @functools.lru_cache(maxsize=4)
 def load_knowledge(path: str | Path = DATA) -> Knowledge:
     with open(path, "rb") as f:

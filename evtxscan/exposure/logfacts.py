@@ -30,7 +30,6 @@ import re
 
 from ..records import EXPOSURE_WANTED, SYSMON_PROVIDER, RawRecord
 from .facts import Fact, Origin
-from .knowledge import kb_in
 
 EVENTLOG = "EventLog"
 SCM = "Service Control Manager"
@@ -50,6 +49,15 @@ _DWORD = re.compile(r"DWORD \((0x[0-9a-fA-F]+)\)")
 _SCM_STATES = {"1": "stopped", "4": "running", "2": "start_pending", "3": "stop_pending"}
 _SETUP_KINDS = {1: "initiated", 2: "changed", 3: "failed", 4: "reboot_required"}
 _WU_KINDS = {19: "installed", 20: "failed", 43: "started"}
+
+
+_KB = re.compile(r"\bKB(\d{6,7})\b", re.IGNORECASE)
+
+
+def kb_in(text: str | None) -> str | None:
+    """The KB number named in an update title or a package name, as ``KB4565511``."""
+    m = _KB.search(text or "")
+    return f"KB{m.group(1)}" if m else None
 
 
 def origin(raw: RawRecord, file: str, sha256: str) -> Origin:
