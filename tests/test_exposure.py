@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import lzma
+from datetime import timezone
 import shutil
 from pathlib import Path
 
@@ -293,23 +294,42 @@ def test_fixture_logs_are_reproducible_byte_for_byte(tmp_path):
 
 
 def test_every_reason_is_worded_in_english_and_chinese_and_evidence_is_escaped():
-    from evtxscan.exposure.verdict import Reason
-    from evtxscan.exposure.wording import TEXTS, answer, sources
+    from evtxscan.exposure.verdict import REASONS, Reason
+    from evtxscan.facets.exposure import answer, sources
+    from evtxscan.i18n import has
     seen = set()
     for host in sorted(EXPECTED):
         facts, cov, notes, problems = _host_facts(CASES / host)
         a = assess(facts, T, coverage=cov).to_json()
-        seen |= {r["code"] for r in a["reasons"]} | {a["verdict"]} | set(a["missing"])
-        en, zh = answer(a, "en"), answer(a, "zh")
+        seen |= {r["code"] for r in a["reasons"]}
+        en, zh = answer({"exposure": a}, "en", timezone.utc), answer({"exposure": a}, "zh", timezone.utc)
         assert en != zh and "{" not in en + zh
-        if a["reasons"] and host != "EXP06":
+        if host != "EXP06":
             assert sources(a)
-    assert all("en" in TEXTS[c] and "zh" in TEXTS[c] for c in seen), seen - set(TEXTS)
+    assert seen <= set(REASONS) and all(has("facet.exposure." + c) for c in REASONS)
     hostile = assess([], T).to_json()
     hostile["reasons"].append(Reason("workaround_set", {
         "value": "0xFF00", "time": T, "image": "C:\\x\\[bold]evil\x1b[2J.exe", "pid": 1}).to_json())
-    text = answer(hostile, "en")
+    text = answer({"exposure": hostile}, "en", timezone.utc)
     assert "\x1b" not in text and "[bold]evil" in text
+
+
+def test_every_reason_the_rules_give_is_listed():
+    """``verdict.REASONS`` is what the i18n table must word: every ``say`` is in it."""
+    import ast
+    from evtxscan.exposure import verdict
+    tree = ast.parse(Path(verdict.__file__).read_text(encoding="utf-8"))
+    said = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "say":
+            arg = node.args[0]
+            if isinstance(arg, ast.Constant):
+                said.add(arg.value)
+            elif isinstance(arg, ast.BinOp):          # "workaround_" + action
+                said |= {arg.left.value + a for a in ("set", "deleted")}
+            elif isinstance(arg, ast.IfExp):
+                said |= {arg.body.value, arg.orelse.value}
+    assert said == set(verdict.REASONS)
 
 
 def test_hives_and_logs_meet_per_host_and_dns_exe_comes_from_the_process_graph():

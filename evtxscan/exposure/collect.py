@@ -81,16 +81,7 @@ class ExposureIndex:
 
     def coverage(self, host: str, reports: list) -> Coverage:
         ev = self.hosts.get(host_key(host), HostEvidence())
-        channels: set[str] = set()
-        providers: set[str] = set()
-        for rep in reports:
-            channels.update(rep.stats.channels)
-            providers.update(rep.stats.providers)
-        return Coverage(system_hive="SYSTEM" in ev.hive_kinds,
-                        software_hive="SOFTWARE" in ev.hive_kinds,
-                        system_log="System" in channels, setup_log="Setup" in channels,
-                        update_log=WUCLIENT in providers or "System" in channels,
-                        sysmon=SYSMON_PROVIDER in providers)
+        return coverage(ev.hive_kinds, reports)
 
     def assess(self, host: str, when: str, *, reports: list,
                dns_process: Fact | None = None) -> Assessment:
@@ -100,6 +91,24 @@ class ExposureIndex:
 
     def problems(self) -> list[Problem]:
         return [p for r in self.hives for p in r.problems]
+
+
+def coverage(hive_kinds: set[str], reports: list) -> Coverage:
+    """Which sources a host has: its hives' kinds and its logs' channels and providers."""
+    channels: set[str] = set()
+    providers: set[str] = set()
+    for rep in reports:
+        channels.update(rep.stats.channels)
+        providers.update(rep.stats.providers)
+    return Coverage(system_hive="SYSTEM" in hive_kinds, software_hive="SOFTWARE" in hive_kinds,
+                    system_log="System" in channels, setup_log="Setup" in channels,
+                    update_log=WUCLIENT in providers or "System" in channels,
+                    sysmon=SYSMON_PROVIDER in providers)
+
+
+def hive_kinds_of(hives: list[HiveResult], host: str) -> set[str]:
+    """The kinds of hive attributed to ``host`` (by the name the hive itself gives)."""
+    return {r.hive.kind for r in hives if r.host and host_key(r.host) == host_key(host)}
 
 
 def read_hives(paths: list[str]) -> list[HiveResult]:

@@ -39,6 +39,24 @@ from .facts import Fact, Problem
 from .knowledge import Knowledge, Release, load_knowledge
 
 VERDICTS = ("patched", "workaround", "exposed", "cannot_tell", "not_dns_server")
+#: Every reason code the rules below give (a test checks each ``say`` is listed).
+REASONS = (
+    "role_process", "role_service", "role_hive_present", "role_hive_absent",
+    "os_hive", "os_boot", "os_upgraded", "os_unknown", "release_ubr", "release_kb",
+    "release_after_fix", "release_unsupported", "release_unknown",
+    "ubr_below_fix", "ubr_fixed_before_alert", "ubr_fixed_after_write",
+    "fix_installed", "fix_pending_reboot", "fix_time_unknown", "fix_after_alert",
+    "fix_not_in_packages", "fix_not_seen", "update_failed",
+    "workaround_other_control_set", "workaround_set", "workaround_deleted",
+    "workaround_hive", "workaround_unchecked", "workaround_not_set_at_alert",
+    "workaround_no_restart", "workaround_restart_unknown",
+    "workaround_value_at_start_unknown", "workaround_changed_after_start",
+    "workaround_at_start", "workaround_not_at_start", "workaround_was_in_effect",
+)
+MISSING = ("no_system_hive", "no_software_hive", "no_system_log", "no_setup_log",
+           "no_update_log", "no_sysmon_registry")
+#: How an update reached the host (``update`` facts' ``via``).
+VIAS = ("setup", "windows_update", "cbs")
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,10 +71,9 @@ class Coverage:
     sysmon: bool = False
 
     def missing(self) -> list[str]:
-        names = (("system_hive", "no_system_hive"), ("software_hive", "no_software_hive"),
-                 ("system_log", "no_system_log"), ("setup_log", "no_setup_log"),
-                 ("update_log", "no_update_log"), ("sysmon", "no_sysmon_registry"))
-        return [code for attr, code in names if not getattr(self, attr)]
+        attrs = ("system_hive", "software_hive", "system_log", "setup_log", "update_log",
+                 "sysmon")
+        return [code for attr, code in zip(attrs, MISSING) if not getattr(self, attr)]
 
 
 @dataclass(slots=True)
