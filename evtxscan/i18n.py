@@ -77,6 +77,8 @@ TEXTS: dict[str, dict[str, str | tuple[str, ...]]] = {
     "report.state": {"en": "state", "zh": "状态"},
     "report.note": {"en": "note", "zh": "备注"},
     "report.alert_note": {"en": "Responder's note", "zh": "响应人员备注"},
+    "report.sources": {"en": "What the {facet} answer rests on:",
+                       "zh": "{facet} 的回答依据:"},
     "report.caveats": {"en": "What these logs cannot show", "zh": "这些日志无法显示的内容"},
     "report.provenance": {"en": "Provenance", "zh": "来源"},
     "report.record_id": {"en": "record id", "zh": "记录编号"},

@@ -455,3 +455,96 @@ def test_the_scan_keeps_the_same_exposure_facts_on_both_backends_and_any_jobs():
     assert {h.host for h in a.hives} == {f"EXP0{i}.corp.example" for i in (1, 2, 3, 4, 5, 7)}
     system_log = next(r for r in a.reports if r.path == "EXP04/C/Windows/System32/winevt/Logs/System.evtx")
     assert "EXP04.corp.example" in system_log.stats.computers
+
+
+# ------------------------------------------------------------------------- faces
+@pytest.fixture(scope="module", params=["evtx", "python-evtx"])
+def exposure_analysis(request):
+    from evtxscan.analysis import analyze
+    from evtxscan.pipeline import ReadOptions
+    return analyze([str(CASES)], read=ReadOptions(backend=request.param))
+
+
+def _step7(alert):
+    from evtxscan.checklist import checklist
+    return next(i for i in checklist(alert.rule) if i.id == "investigation-7")
+
+
+HEADLINE = {"patched": ("not exposed to CVE-2020-1350", "时不受 CVE-2020-1350 影响:已安装补丁"),
+            "workaround": ("the registry workaround was in effect", "注册表缓解措施已生效"),
+            "exposed": ("EXPOSED to CVE-2020-1350", "时容易受到 CVE-2020-1350 的攻击"),
+            "cannot_tell": ("cannot tell whether it was exposed", "无法判断")}
+
+
+def test_step_7_answers_each_case_in_both_languages_on_both_backends(exposure_analysis):
+    from evtxscan.checklist import answer, sources
+    assert len(exposure_analysis.alerts) == len(EXPECTED)
+    for alert in exposure_analysis.alerts:
+        want = EXPECTED[alert.host.split(".")[0]]
+        x = alert.triage["exposure"]
+        assert x["verdict"] == want
+        en, zh = answer(_step7(alert), alert, "en"), answer(_step7(alert), alert, "zh")
+        assert HEADLINE[want][0] in en and HEADLINE[want][1] in zh
+        assert alert.to_ecs()["evtxscan"]["triage"]["exposure"]["verdict"] == want
+        lines = sources(_step7(alert), alert)
+        if want != "cannot_tell":
+            assert any(".evtx record" in s for s in lines)
+            assert any("config/SYSTEM:" in s and "key written" in s for s in lines)
+        else:
+            assert "caveat: no SYSTEM or SOFTWARE hive for this host" in en
+            assert "caveat: no Setup log for this host" in en
+
+
+def test_report_html_and_md_show_the_answer_and_its_sources(tmp_path):
+    from evtxscan.cli import main
+    out = tmp_path / "out"
+    assert main(["scan", str(CASES), "-o", str(out), "-q", "-f", "html", "-f", "md",
+                 "--lang", "zh"]) == 1
+    html = (out / "report.html").read_text(encoding="utf-8")
+    md = (out / "report.md").read_text(encoding="utf-8")
+    for doc in (html, md):
+        assert doc.count("CVE-2020-1350 暴露情况") >= len(EXPECTED)
+        assert doc.count("CVE-2020-1350 暴露情况 的回答依据") == len(EXPECTED)
+        assert "TcpReceivePacketSize = 0xFF00 从未生效" in doc          # EXP03
+        assert "EXP03/C/Windows/System32/config/SYSTEM: \\ControlSet001\\Services\\DNS" \
+               "\\Parameters\\TcpReceivePacketSize" in doc.replace("&#x27;", "'")
+    for verdict, (_, zh) in HEADLINE.items():
+        assert zh in html, verdict
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert len(summary["hives"]) == 12
+    alerts = [json.loads(line) for line in (out / "alerts.jsonl").read_text().splitlines()]
+    verdicts = {a["host"]["name"].split(".")[0]: a["evtxscan"]["triage"]["exposure"]["verdict"]
+                for a in alerts}
+    assert verdicts == EXPECTED
+
+
+async def test_tui_checklist_item_7_shows_the_answer_and_its_sources(tmp_path):
+    from evtxscan.analysis import analyze
+    from evtxscan.tui.app import EvtxScanApp
+    from evtxscan.tui.screens import AlertsScreen, InvestigateScreen
+    from evtxscan.tui.widgets import ChecklistPane
+    analysis = analyze([str(CASES)])
+    for lang in ("en", "zh"):
+        app = EvtxScanApp([str(CASES)], tmp_path / f"case-{lang}.json", analysis=analysis,
+                          lang=lang)
+        async with app.run_test(size=(120, 36)) as pilot:
+            for _ in range(600):
+                if app.ready and isinstance(app.screen, AlertsScreen):
+                    break
+                await pilot.pause(0.05)
+            await pilot.pause()
+            alerts = app.view.sorted_alerts(None)
+            for n, alert in enumerate(alerts):
+                if not isinstance(app.screen, AlertsScreen):
+                    await pilot.press("escape")
+                    await pilot.pause()
+                await pilot.press("g", *["j"] * n, "enter")
+                await pilot.pause()
+                assert isinstance(app.screen, InvestigateScreen)
+                text = app.screen.query_one(ChecklistPane).text
+                want = EXPECTED[alert.host.split(".")[0]]
+                assert HEADLINE[want][0 if lang == "en" else 1] in text, (alert.host, lang)
+                if want != "cannot_tell":
+                    assert "key written" in text and ".evtx record" in text
+                await pilot.press("escape")
+                await pilot.pause()

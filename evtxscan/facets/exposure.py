@@ -90,4 +90,5 @@ def summary(value: dict) -> str | None:
 
 
 FACET = Facet("exposure", compute, answer, words="facet.exposure.words",
-              label="facet.exposure", caveats=CAVEATS, summary=summary, prepare=prepare)
+              label="facet.exposure", caveats=CAVEATS, summary=summary, prepare=prepare,
+              sources=sources)
