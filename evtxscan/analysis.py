@@ -96,6 +96,10 @@ class Analysis:
     containers: list = field(default_factory=list)  # evtxscan.sources.Container: images,
                                                     # archives, with their own SHA-256
     copies: list = field(default_factory=list)      # evtxscan.sources.copies.CopyGroup
+    #: what the CVE-2020-1350 exposure answer rests on (``evtxscan.exposure``): facts of
+    #: the System/Setup/update/Sysmon records, and the SYSTEM/SOFTWARE hives found
+    exposure_facts: list = field(default_factory=list)
+    hives: list = field(default_factory=list)       # evtxscan.exposure.hives.HiveResult
 
     @property
     def files_by_status(self) -> dict[str, int]:
@@ -188,6 +192,9 @@ def _analyze(paths, read, rule_paths, include_default_rules, progress, on_file) 
     activity = ActivityIndex.from_spills([s for res in results for s in res.spills],
                                          (ev for res in results for ev in res.activity),
                                          spill_dir, owner=scratch)
+    exposure_facts = [f for res in results for f in res.exposure]
+    hives = _hives(list(paths), done.containers, read)
+    lap("hives")
     graph = ProcessGraph.build(_drain(results))
     del results
     lap("graph")
@@ -196,10 +203,18 @@ def _analyze(paths, read, rule_paths, include_default_rules, progress, on_file) 
     lap("rules")
     analysis = Analysis(list(paths), reports, graph, activity, ruleset, alerts,
                         jobs=ran.jobs, timings=lap.seen, containers=done.containers,
-                        copies=done.copies)
+                        copies=done.copies, exposure_facts=exposure_facts, hives=hives)
     attach_triage(analysis)
     lap("triage")
     return analysis
+
+
+def _hives(paths: list[str], containers: list, read: ReadOptions) -> list:
+    """The SYSTEM/SOFTWARE hives beside the logs (folders) and inside the containers,
+    read once (each problem one line, kept with the hive)."""
+    from .exposure.hives import container_hives, find_hives, pair_hosts, read_hive
+    found = [read_hive(h) for h in find_hives(paths)]
+    return pair_hosts(found + container_hives(containers, read.sources))
 
 
 class _Laps:

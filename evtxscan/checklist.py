@@ -141,3 +141,15 @@ def answer(item: ChecklistItem, alert, lang: str = "en",
     parts += [tr("answer.caveat", lang, text=ev(caveat_text(c, lang)))
               for c in tri.get("telemetry", {}).get("caveats", []) if c["code"] in codes]
     return sentences(parts, lang)
+
+
+def sources(item: ChecklistItem, alert) -> list[str]:
+    """The evidence the answer to ``item`` rests on, one line each (from the facets it
+    asks about that list theirs: a log file + record id, a hive key + value + last-write
+    time); empty when none does."""
+    tri = getattr(alert, "triage", None) or {}
+    out: list[str] = []
+    for f in _asked(item):
+        if f.sources is not None and f.name in tri:
+            out += f.sources(tri[f.name])
+    return out

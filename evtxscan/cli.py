@@ -291,6 +291,9 @@ def _scan_into(args, outset, staging: Path) -> int:
         if not scanned:
             print("evtxscan: error: nothing could be scanned", file=sys.stderr)
             return EXIT_FATAL
+        for hive in analysis.hives:       # the registry hives read for the exposure answer
+            for problem in hive.problems:
+                print(f"evtxscan: warning: {printable(problem.line())}", file=sys.stderr)
         # the analysis lives until exit: the reports allocate, and the collector would
         # walk its millions of objects again and again
         gcpolicy.keep_until_exit()

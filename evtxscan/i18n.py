@@ -77,6 +77,8 @@ TEXTS: dict[str, dict[str, str | tuple[str, ...]]] = {
     "report.state": {"en": "state", "zh": "状态"},
     "report.note": {"en": "note", "zh": "备注"},
     "report.alert_note": {"en": "Responder's note", "zh": "响应人员备注"},
+    "report.sources": {"en": "What the {facet} answer rests on:",
+                       "zh": "{facet} 的回答依据:"},
     "report.caveats": {"en": "What these logs cannot show", "zh": "这些日志无法显示的内容"},
     "report.provenance": {"en": "Provenance", "zh": "来源"},
     "report.record_id": {"en": "record id", "zh": "记录编号"},
@@ -190,6 +192,210 @@ TEXTS: dict[str, dict[str, str | tuple[str, ...]]] = {
     "facet.crash.werfault_pid": {
         "en": " (its -p {pid} is dns.exe)",
         "zh": "(其 -p {pid} 即 dns.exe)",
+    },
+    # -- facet exposure (CVE-2020-1350: evtxscan.facets.exposure, evtxscan.exposure)
+    "facet.exposure": {"en": "CVE-2020-1350 exposure", "zh": "CVE-2020-1350 暴露情况"},
+    "facet.exposure.words": {"en": ("cve-2020-1350", "vulnerable to"),
+                             "zh": ("cve-2020-1350", "容易受到")},
+    "facet.exposure.patched": {
+        "en": 'not exposed to {cve} at {as_of}: patched',
+        "zh": '{as_of} 时不受 {cve} 影响:已安装补丁',
+    },
+    "facet.exposure.workaround": {
+        "en": 'not exposed to {cve} at {as_of}: the registry workaround was in effect',
+        "zh": '{as_of} 时不受 {cve} 影响:注册表缓解措施已生效',
+    },
+    "facet.exposure.exposed": {
+        "en": 'EXPOSED to {cve} at {as_of}: not patched and no workaround in effect',
+        "zh": '{as_of} 时容易受到 {cve} 的攻击:未安装补丁,缓解措施也未生效',
+    },
+    "facet.exposure.cannot_tell": {
+        "en": 'cannot tell whether it was exposed to {cve} at {as_of}',
+        "zh": '无法判断 {as_of} 时是否容易受到 {cve} 的攻击',
+    },
+    "facet.exposure.not_dns_server": {
+        "en": 'not a DNS server: {cve} does not apply',
+        "zh": '不是 DNS 服务器:{cve} 不适用',
+    },
+    "facet.exposure.role_process": {
+        "en": 'dns.exe ran ({time})',
+        "zh": 'dns.exe 曾运行({time})',
+    },
+    "facet.exposure.role_service": {
+        "en": 'the DNS Server service is logged ({time})',
+        "zh": '日志中有 DNS Server 服务({time})',
+    },
+    "facet.exposure.role_hive_present": {
+        "en": 'the SYSTEM hive has the DNS service ({control_set})',
+        "zh": 'SYSTEM 配置单元中有 DNS 服务({control_set})',
+    },
+    "facet.exposure.role_hive_absent": {
+        "en": 'the SYSTEM hive has no DNS service ({control_set})',
+        "zh": 'SYSTEM 配置单元中没有 DNS 服务({control_set})',
+    },
+    "facet.exposure.os_hive": {
+        "en": '{product}, build {build} (SOFTWARE hive, written {written})',
+        "zh": '{product},版本 {build}(SOFTWARE 配置单元,写入于 {written})',
+    },
+    "facet.exposure.os_boot": {
+        "en": 'build {build} at boot {time} (System 6009)',
+        "zh": '{time} 启动时的版本为 {build}(System 6009)',
+    },
+    "facet.exposure.os_upgraded": {
+        "en": "the build at boot ({boot_build}) differs from the hive's ({hive_build}): the release at the alert is the one it booted",
+        "zh": '启动时的版本({boot_build})与配置单元中的({hive_build})不同:以告警时启动的版本为准',
+    },
+    "facet.exposure.os_unknown": {
+        "en": 'release and build unknown (no SOFTWARE hive, no System 6009)',
+        "zh": '发行版和版本未知(没有 SOFTWARE 配置单元,也没有 System 6009)',
+    },
+    "facet.exposure.release_ubr": {
+        "en": '{name}: fixed from build {fixed} ({kb}; source checked: {checked})',
+        "zh": '{name}:自版本 {fixed} 起修复({kb};来源核对:{checked})',
+    },
+    "facet.exposure.release_kb": {
+        "en": '{name}: fixed by the monthly rollup {rollup} or the security-only update {security_only} of July 2020, or a later monthly rollup (source checked: {checked})',
+        "zh": '{name}:由 2020 年 7 月的每月汇总 {rollup} 或仅安全更新 {security_only} 修复,或之后的每月汇总(来源核对:{checked})',
+    },
+    "facet.exposure.release_after_fix": {
+        "en": 'build {build} was released after the fix and contains it',
+        "zh": '版本 {build} 发布于修复之后,已包含修复',
+    },
+    "facet.exposure.release_unsupported": {
+        "en": 'build {build} is older than every fixed release: no fix exists',
+        "zh": '版本 {build} 早于所有已修复的发行版:没有可用的修复',
+    },
+    "facet.exposure.release_unknown": {
+        "en": 'build {build} is not a Windows Server release with this fix',
+        "zh": '版本 {build} 不是包含此修复的 Windows Server 发行版',
+    },
+    "facet.exposure.ubr_below_fix": {
+        "en": 'build {build}.{ubr} is below the fix ({build}.{fixed})',
+        "zh": '版本 {build}.{ubr} 低于修复版本({build}.{fixed})',
+    },
+    "facet.exposure.ubr_fixed_before_alert": {
+        "en": 'build {build}.{ubr} includes the fix ({build}.{fixed}) and was in place before the alert (written {written})',
+        "zh": '版本 {build}.{ubr} 已包含修复({build}.{fixed}),且在告警前已就位(写入于 {written})',
+    },
+    "facet.exposure.ubr_fixed_after_write": {
+        "en": 'build {build}.{ubr} includes the fix, but was written {written}, after the alert',
+        "zh": '版本 {build}.{ubr} 已包含修复,但写入于 {written},晚于告警',
+    },
+    "facet.exposure.fix_installed": {
+        "en": '{update} installed {time} ({via})',
+        "zh": '{update} 于 {time} 安装({via})',
+    },
+    "facet.exposure.fix_pending_reboot": {
+        "en": '{update} was waiting for a restart ({time}); no boot after it',
+        "zh": '{update} 等待重启({time});之后没有重启',
+    },
+    "facet.exposure.fix_time_unknown": {
+        "en": '{update} is installed, but the hive does not say when',
+        "zh": '{update} 已安装,但配置单元未记录安装时间',
+    },
+    "facet.exposure.fix_after_alert": {
+        "en": '{update} installed {time}, after the alert: it does not count for it ({via})',
+        "zh": '{update} 于 {time} 安装,晚于告警:对此告警不计({via})',
+    },
+    "facet.exposure.fix_not_in_packages": {
+        "en": 'none of {kbs} among the {packages} servicing package(s) of the SOFTWARE hive',
+        "zh": 'SOFTWARE 配置单元的 {packages} 个服务包中没有 {kbs}',
+    },
+    "facet.exposure.fix_not_seen": {
+        "en": 'no record of {kbs} (or a later cumulative update) being installed',
+        "zh": '没有安装 {kbs}(或之后的累积更新)的记录',
+    },
+    "facet.exposure.update_failed": {
+        "en": '{update} failed to install {time} (error {error})',
+        "zh": '{update} 于 {time} 安装失败(错误 {error})',
+    },
+    "facet.exposure.workaround_other_control_set": {
+        "en": '{control_set} (not current) holds TcpReceivePacketSize = {value}',
+        "zh": '{control_set}(非当前)中 TcpReceivePacketSize = {value}',
+    },
+    "facet.exposure.workaround_set": {
+        "en": 'TcpReceivePacketSize set to {value} {time} by {image} (pid {pid})',
+        "zh": '{time} {image}(pid {pid})将 TcpReceivePacketSize 设置为 {value}',
+    },
+    "facet.exposure.workaround_deleted": {
+        "en": 'TcpReceivePacketSize deleted {time} by {image} (pid {pid})',
+        "zh": '{time} {image}(pid {pid})删除了 TcpReceivePacketSize',
+    },
+    "facet.exposure.workaround_hive": {
+        "en": 'SYSTEM hive {control_set}: TcpReceivePacketSize = {value} (key written {written})',
+        "zh": 'SYSTEM 配置单元 {control_set}:TcpReceivePacketSize = {value}(键写入于 {written})',
+    },
+    "facet.exposure.workaround_unchecked": {
+        "en": 'the workaround could not be checked (no SYSTEM hive, no Sysmon registry events)',
+        "zh": '无法检查缓解措施(没有 SYSTEM 配置单元,也没有 Sysmon 注册表事件)',
+    },
+    "facet.exposure.workaround_not_set_at_alert": {
+        "en": 'TcpReceivePacketSize was not restricted at the alert',
+        "zh": '告警时 TcpReceivePacketSize 未受限制',
+    },
+    "facet.exposure.workaround_no_restart": {
+        "en": 'TcpReceivePacketSize = {value} was never read: no DNS Server restart after it was set before the alert',
+        "zh": 'TcpReceivePacketSize = {value} 从未生效:设置后至告警前 DNS Server 服务没有重启',
+    },
+    "facet.exposure.workaround_restart_unknown": {
+        "en": 'whether the DNS Server service restarted is unknown (no System log)',
+        "zh": '不知道 DNS Server 服务是否重启过(没有 System 日志)',
+    },
+    "facet.exposure.workaround_value_at_start_unknown": {
+        "en": 'the value the DNS Server read when it started {start} is unknown',
+        "zh": 'DNS Server 于 {start} 启动时读取的值未知',
+    },
+    "facet.exposure.workaround_changed_after_start": {
+        "en": 'the value changed to {value} after the last start ({start}): it takes effect only at the next start',
+        "zh": '最后一次启动({start})后该值改为 {value}:只有下次启动才生效',
+    },
+    "facet.exposure.workaround_at_start": {
+        "en": 'the DNS Server started {start} with TcpReceivePacketSize = {value} (<= {limit}): in effect',
+        "zh": 'DNS Server 于 {start} 启动时 TcpReceivePacketSize = {value}(<= {limit}):已生效',
+    },
+    "facet.exposure.workaround_not_at_start": {
+        "en": 'the DNS Server started {start} with TcpReceivePacketSize = {value}: not in effect',
+        "zh": 'DNS Server 于 {start} 启动时 TcpReceivePacketSize = {value}:未生效',
+    },
+    "facet.exposure.workaround_was_in_effect": {
+        "en": 'the workaround ({value}) was in effect from {start} until the restart {until}',
+        "zh": '缓解措施({value})自 {start} 起生效,直到 {until} 重启',
+    },
+    "facet.exposure.absent": {
+        "en": 'absent',
+        "zh": '不存在',
+    },
+    "facet.exposure.via_setup": {
+        "en": 'Setup log',
+        "zh": 'Setup 日志',
+    },
+    "facet.exposure.via_windows_update": {
+        "en": 'Windows Update',
+        "zh": 'Windows 更新',
+    },
+    "facet.exposure.via_cbs": {
+        "en": 'servicing package',
+        "zh": '服务包',
+    },
+    "caveat.no_registry_hives": {
+        "en": 'no SYSTEM or SOFTWARE hive for this host: its release, installed updates and the CVE-2020-1350 workaround cannot be read from the registry',
+        "zh": '此主机没有 SYSTEM 或 SOFTWARE 配置单元:无法从注册表读取其发行版、已安装的更新和 CVE-2020-1350 缓解措施',
+    },
+    "caveat.no_system_hive": {
+        "en": 'no SYSTEM hive for this host: the CVE-2020-1350 workaround value cannot be read from the registry',
+        "zh": '此主机没有 SYSTEM 配置单元:无法从注册表读取 CVE-2020-1350 缓解措施的值',
+    },
+    "caveat.no_software_hive": {
+        "en": 'no SOFTWARE hive for this host: its build and installed updates cannot be read from the registry',
+        "zh": '此主机没有 SOFTWARE 配置单元:无法从注册表读取其版本和已安装的更新',
+    },
+    "caveat.no_system_log": {
+        "en": 'no System log for this host: boots, builds at boot and DNS Server restarts cannot be seen',
+        "zh": '此主机没有 System 日志:无法看到启动、启动时的版本和 DNS Server 服务的重启',
+    },
+    "caveat.no_setup_log": {
+        "en": 'no Setup log for this host: when updates were installed cannot be seen there',
+        "zh": '此主机没有 Setup 日志:无法从中看到更新的安装时间',
     },
     # -- facet related_alerts_48h
     "facet.related_alerts_48h": {"en": "related alerts (48 h)", "zh": "相关告警(48 小时)"},

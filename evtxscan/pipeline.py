@@ -203,6 +203,7 @@ def _fold(into: FileResult, part: FileResult) -> None:
     into.events.extend(part.events)
     into.activity.extend(part.activity)
     into.spills.extend(part.spills)
+    into.exposure.extend(part.exposure)
 
 
 def problem_report(f: LogRef) -> FileReport:

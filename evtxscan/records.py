@@ -22,11 +22,24 @@ SECURITY_PROVIDER = "Microsoft-Windows-Security-Auditing"
 SYSMON_EVENT_IDS = frozenset({1, 3, 5, 7, 11, 12, 13, 14, 22})
 SECURITY_EVENT_IDS = frozenset({4688, 4689, 1102})
 EventLogProvider = "Microsoft-Windows-Eventlog"  # 1102 is logged by this provider
+#: Records the CVE-2020-1350 exposure answer reads (``evtxscan.exposure.logfacts`` says
+#: what each means): boots and builds at boot (EventLog 6005/6009), the DNS Server
+#: service's states and start type (7036/7040), package changes in the Setup log
+#: (Servicing 1-4), Windows Update results (19/20/43); Sysmon 12/13 are read already.
+EXPOSURE_WANTED: dict[str, frozenset[int]] = {
+    "EventLog": frozenset({6005, 6009}),
+    "Service Control Manager": frozenset({7036, 7040}),
+    "Microsoft-Windows-Servicing": frozenset({1, 2, 3, 4}),
+    "Microsoft-Windows-WindowsUpdateClient": frozenset({19, 20, 43}),
+    SYSMON_PROVIDER: frozenset({12, 13}),
+}
 WANTED: dict[str, frozenset[int]] = {
     SYSMON_PROVIDER: SYSMON_EVENT_IDS,
     SECURITY_PROVIDER: SECURITY_EVENT_IDS,
     EventLogProvider: frozenset({1102}),
 }
+for _provider, _ids in EXPOSURE_WANTED.items():
+    WANTED[_provider] = WANTED.get(_provider, frozenset()) | _ids
 
 
 def is_wanted(provider: str, event_id: int) -> bool:

@@ -23,6 +23,8 @@ from .evtx.recover import recover_truncated_tail
 from .evtx.repair import assess
 from .evtx.stream import size_of
 from .evtx.view import ChunkRangeView
+from .exposure.facts import Fact
+from .exposure.logfacts import fact_of as exposure_fact
 from .normalize import ActivityEvent, ProcEnd, ProcEvent, Source, normalize
 from .readers import DEFAULT_READER, Reader, get_reader
 from .records import FileReport, LogStats, RecordError
@@ -77,6 +79,7 @@ class FileResult:
     events: list[ProcEvent | ProcEnd] = field(default_factory=list)  # ends as ProcEnd
     activity: list[ActivityEvent] = field(default_factory=list)  # when not spilled
     spills: list[Spill] = field(default_factory=list)
+    exposure: list[Fact] = field(default_factory=list)   # evtxscan.exposure facts
 
 
 @contextmanager
@@ -236,6 +239,9 @@ def _collect(records, result: FileResult, source_args) -> None:
     display, sha, backend, keep_activity = source_args
     report = result.report
     for raw in records:
+        fact = exposure_fact(raw, display, sha)
+        if fact is not None:
+            result.exposure.append(fact)
         src = Source(display, sha, raw.record_id, raw.event_id, raw.channel, backend,
                      raw.recovered)
         ev = normalize(raw, src)

@@ -18,6 +18,7 @@ from evtxscan import i18n
 from evtxscan.case import STATES
 from evtxscan.checklist import SECTIONS
 from evtxscan.facets import FACETS
+from evtxscan.facets import exposure
 from evtxscan.facets.ancestry import FLAGS
 from evtxscan.i18n import LANGUAGES, TEXTS
 
@@ -134,6 +135,7 @@ def _built_keys(codes: set[str]) -> dict[str, set[str]]:
         "report.state_": {"report.state_" + s for s in STATES},
         "mark.": {"mark." + m for m in marks},   # reportdata.mark, TUI proc_label
         "caveat.": {"caveat." + c for c in codes},
+        "facet.exposure.": {"facet.exposure." + w for w in exposure.WORDED},
         # looked up for every binding; a hidden one may stay in English
         "footer.": {"footer." + b.description for b in _bindings()} & set(TEXTS),
     }

@@ -80,7 +80,15 @@ def corpus():
 @pytest.mark.parametrize("name", FILES)
 def test_every_sample_yields_the_same_records_as_the_rust_reader(corpus, name):
     (theirs, their_report), (ours, our_report) = corpus[name]
-    assert ours == theirs
+    if name in READS_MORE:
+        # the records the rust reader gives up on are read here (the scan's repair lets it
+        # read them too): among the wanted ones (System 6005/6009 since the exposure
+        # answer reads them), every record it yields is equal, ours add at most those
+        mine = {r.record_id: r for r in ours}
+        assert all(mine.get(r.record_id) == r for r in theirs)
+        assert 0 <= len(ours) - len(theirs) <= READS_MORE[name]
+    else:
+        assert ours == theirs
     assert our_report.records == their_report.records + READS_MORE.get(name, 0)
     assert our_report.stats.first_record_id <= their_report.stats.first_record_id
     # Every event id the rust reader counts we count as often, or more (see _event_id).

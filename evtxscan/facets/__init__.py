@@ -37,7 +37,8 @@ missing (a language without a text, a key used but not defined, a caveat code un
 
 from __future__ import annotations
 
-from . import activity, ancestry, crash, prevalence, related, subtree, telemetry, tools
+from . import (activity, ancestry, crash, exposure, prevalence, related, subtree, telemetry,
+               tools)
 from .base import WINDOW_HOURS, Facet, Subject
 
 #: Every facet, in the order triage computes them and answers and reports list them.
@@ -50,6 +51,7 @@ FACETS: tuple[Facet, ...] = (
     prevalence.FACET,
     activity.FACET,
     subtree.FACET,
+    exposure.FACET,
     telemetry.FACET,
 )
 

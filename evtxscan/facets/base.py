@@ -53,6 +53,9 @@ class Facet:
                  ``compute(subject, prepared)``.
     ``prepare``  ``prepare(analysis)`` -> a case-wide index built once per analysis
                  (e.g. every host's parent/child pairs), or None.
+    ``sources``  ``sources(value)`` -> the evidence its answer rests on, one line each
+                 (a log file + record id, a hive + key + value + last-write time), which
+                 the reports list under its finding; None when the answer names its own.
     ``answer``   its finding as one line in a language (``Answer``), shown under a
                  checklist item that asks for it and under the report's Findings.
     ``words``    i18n key of the words in a guide item that ask for it.
@@ -77,6 +80,7 @@ class Facet:
     mark: str | None = None
     summary: Callable[[Any], str | None] | None = None
     prepare: Callable[[Any], Any] | None = None
+    sources: Callable[[Any], list[str]] | None = None
 
 
 # ---------------------------------------------------------------------- helpers

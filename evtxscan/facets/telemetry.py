@@ -112,6 +112,7 @@ def host_telemetry(analysis, host: str) -> dict:
         caveats.append(_caveat("no_parent_names", versions=old))
     if not ends:
         caveats.append(_caveat("no_process_ends"))
+    caveats += _exposure_caveats(analysis, host, reports)
     spans = [(lg["first_time"], lg["last_time"]) for lg in logs if lg["first_time"]]
     return {
         "host": host,
@@ -125,6 +126,26 @@ def host_telemetry(analysis, host: str) -> dict:
         "process_ends": {"present": bool(ends), "sources": sorted(ends)},
         "caveats": caveats,
     }
+
+
+def _exposure_caveats(analysis, host: str, reports) -> list[dict]:
+    """What the CVE-2020-1350 exposure answer (``facets.exposure``) lacks on this host:
+    the registry hives (release, updates, the workaround) and the System and Setup logs
+    (boots, DNS Server restarts, update installs)."""
+    from ..exposure.collect import coverage, hive_kinds_of
+    cov = coverage(hive_kinds_of(getattr(analysis, "hives", None) or [], host), reports)
+    out = []
+    if not cov.system_hive and not cov.software_hive:
+        out.append(_caveat("no_registry_hives"))
+    elif not cov.system_hive:
+        out.append(_caveat("no_system_hive"))
+    elif not cov.software_hive:
+        out.append(_caveat("no_software_hive"))
+    if not cov.system_log:
+        out.append(_caveat("no_system_log"))
+    if not cov.setup_log:
+        out.append(_caveat("no_setup_log"))
+    return out
 
 
 def alert_telemetry(base: dict, alert) -> dict:

@@ -159,6 +159,10 @@ def render_alert_html(analysis, alert, case=None, lang: str = "en", tz=None) -> 
         parts.append(f"<h4>{e(label('findings', lang))}</h4>")
         parts.append('<ul class="findings">' + "".join(
             f"<li><strong>{e(name)}</strong>: {e(text)}</li>" for name, text in found) + "</ul>")
+    for name, lines in rd.finding_sources(alert, lang):
+        parts.append(f"<p>{e(label('sources', lang, facet=name))}</p>")
+        parts.append('<ul class="sources">' + "".join(f"<li>{_code(t)}</li>" for t in lines)
+                     + "</ul>")
     parts.append(f"<h4>{e(label('checklist', lang))}</h4>")
     rows = []
     for row in rd.checklist_rows(alert, case, lang, tz):

@@ -129,6 +129,11 @@ def render_alert_markdown(analysis, alert, case=None, lang: str = "en",
         lines.append("")
         lines += [f"- **{md_text(name)}**: {md_text(text)}" for name, text in found]
         lines.append("")
+    for name, evidence in rd.finding_sources(alert, lang):
+        lines.append(md_text(label("sources", lang, facet=name)))
+        lines.append("")
+        lines += [f"- {md_code(t)}" for t in evidence]
+        lines.append("")
     lines.append(f"{h}# {label('checklist', lang)}")
     section = None
     for row in rd.checklist_rows(alert, case, lang, tz):

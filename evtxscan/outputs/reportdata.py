@@ -265,6 +265,18 @@ def findings(alert, lang: str = "en", tz: tzinfo = timezone.utc) -> list[tuple[s
             if f.label]
 
 
+def finding_sources(alert, lang: str = "en") -> list[tuple[str, list[str]]]:
+    """(facet label, the evidence lines its answer rests on) for facets that list them."""
+    tri = alert.triage or {}
+    out = []
+    for f in facets.FACETS:
+        if f.label and f.sources is not None and f.name in tri:
+            lines = f.sources(tri[f.name])
+            if lines:
+                out.append((tr(f.label, lang), lines))
+    return out
+
+
 def caveats(alert, lang: str = "en") -> list[str]:
     tri = alert.triage or {}
     return [s(caveat_text(c, lang)) for c in tri.get("telemetry", {}).get("caveats", [])]

@@ -63,6 +63,9 @@ def summary_doc(analysis) -> dict:
         doc["containers"] = [c.to_json() for c in analysis.containers]
     if getattr(analysis, "copies", None):
         doc["copies"] = [g.to_json() for g in analysis.copies]
+    # registry hives read for the CVE-2020-1350 exposure answer: only when there are any
+    if getattr(analysis, "hives", None):
+        doc["hives"] = [h.to_json() for h in analysis.hives]
     return doc
 
 

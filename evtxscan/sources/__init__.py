@@ -28,7 +28,7 @@ from .model import Container, Locator, LogRef, Snapshot, SourceOptions
 from .names import is_log_name
 
 __all__ = ["Container", "Kind", "KINDS", "Listing", "Locator", "LogRef", "Opened",
-           "Snapshot", "SourceOptions", "digest", "find", "open_log"]
+           "Snapshot", "SourceOptions", "digest", "find", "list_members", "open_log"]
 
 Lister = Callable[[Container, SourceOptions], Iterator[LogRef]]
 Opener = Callable[[Locator], tuple[BinaryIO, list[str]]]
@@ -202,6 +202,20 @@ def _add_container(out: Listing, seen: set[str], path: str, display: str,
     if not logs and not c.problems:
         out.logs.append(LogRef(display, Locator(kind.locator, path), display,
                                f"no event logs found in the {kind.label}"))
+
+
+def list_members(c: Container, match: Callable[[str], bool],
+                 options: SourceOptions = SourceOptions()) -> list[LogRef]:
+    """Files of a container found earlier whose names ``match`` accepts (the registry
+    hives the exposure answer reads), as ``LogRef``s ``open_log`` opens.  Walks a copy of
+    the container: problems met again are not said twice."""
+    import dataclasses
+    kind = KINDS[c.kind]
+    copy = dataclasses.replace(c, problems=[], notes=[], volumes=[])
+    try:
+        return list(kind.lister(copy, options, match=match))
+    except _FAILURES:
+        return []
 
 
 def _size(path: str) -> int:

@@ -60,7 +60,7 @@ def _zip_password(z, info, given: tuple[str, ...]) -> str | None:
     raise ArchiveError(_no_password(given))
 
 
-def list_zip(c: Container, opts: SourceOptions) -> Iterator[LogRef]:
+def list_zip(c: Container, opts: SourceOptions, match=is_log_name) -> Iterator[LogRef]:
     try:
         z = _zip(c.path)
     except (OSError, *_bad_zip()) as exc:
@@ -72,7 +72,7 @@ def list_zip(c: Container, opts: SourceOptions) -> Iterator[LogRef]:
         if velo:
             c.notes.append("Velociraptor collection: member names decoded for original paths")
         for info in infos:
-            if info.is_dir() or not is_log_name(info.filename):
+            if info.is_dir() or not match(info.filename):
                 continue
             yield _member_ref(c, info.filename, info.file_size, "zip", velo,
                               lambda info=info: _zip_password(z, info, opts.archive_passwords))
@@ -164,7 +164,7 @@ def _seven(path: str, password: str | None):
     return py7zr.SevenZipFile(path, password=password)
 
 
-def list_7z(c: Container, opts: SourceOptions) -> Iterator[LogRef]:
+def list_7z(c: Container, opts: SourceOptions, match=is_log_name) -> Iterator[LogRef]:
     import py7zr
     tried: list[str | None] = [None, *opts.archive_passwords]
     last: Exception | None = None
@@ -187,7 +187,7 @@ def list_7z(c: Container, opts: SourceOptions) -> Iterator[LogRef]:
     names = [n for n, _ in entries]
     velo = is_velociraptor(names)
     for name, size in entries:
-        if not is_log_name(name):
+        if not match(name):
             continue
         yield _member_ref(c, name, size or 0, "7z", velo,
                           lambda: _seven_password(c.path, locked, pw, opts.archive_passwords))
@@ -274,7 +274,7 @@ def open_7z(loc: Locator) -> tuple[BinaryIO, list[str]]:
 
 # ------------------------------------------------------------------------------- tar
 
-def list_tar(c: Container, opts: SourceOptions) -> Iterator[LogRef]:
+def list_tar(c: Container, opts: SourceOptions, match=is_log_name) -> Iterator[LogRef]:
     try:
         t = tarfile.open(c.path, "r:*")
     except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:
@@ -289,7 +289,7 @@ def list_tar(c: Container, opts: SourceOptions) -> Iterator[LogRef]:
     names = [m.name for m in members]
     velo = is_velociraptor(names)
     for m in members:
-        if m.isfile() and is_log_name(m.name):
+        if m.isfile() and match(m.name):
             yield _member_ref(c, m.name, m.size, "tar", velo, lambda: None)
 
 

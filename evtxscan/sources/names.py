@@ -34,6 +34,20 @@ def is_log_name(name: str) -> bool:
     return name.lower().endswith(LOG_SUFFIX)
 
 
+#: Registry hives the CVE-2020-1350 exposure answer reads (``evtxscan.exposure``), and
+#: the transaction logs beside them.
+HIVE_NAMES = ("system", "software")
+HIVE_LOGS = (".log1", ".log2")
+
+
+def is_hive_name(name: str) -> bool:
+    """A SYSTEM/SOFTWARE hive or one of its transaction logs (by its last component; the
+    hive's own base block decides what it is)."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1].lower()
+    stem, dot, ext = base.rpartition(".")
+    return base in HIVE_NAMES or (stem in HIVE_NAMES and dot + ext in HIVE_LOGS)
+
+
 def is_velociraptor(names: list[str]) -> bool:
     """A Velociraptor collection (offline collector or export) by its own files."""
     top = {n for n in names if "/" not in n}

@@ -150,9 +150,15 @@ class EvtxScanApp(App):
         """The checklist items of ``alert``'s rule and the engine's answer to each."""
         cached = self._guides.get(alert.id)
         if cached is None:
-            from evtxscan.checklist import answer, checklist
+            from evtxscan.checklist import answer, checklist, sources
             items = checklist(alert.rule)
-            answers = {i.id: answer(i, alert, self.lang, self.tz) for i in items}
+            answers = {}
+            for i in items:
+                text = answer(i, alert, self.lang, self.tz)
+                evidence = sources(i, alert) if text else []
+                # the evidence under the answer, one line each (the pane splits lines)
+                answers[i.id] = "\n".join([text, *("  " + e for e in evidence)]) if evidence \
+                    else text
             cached = self._guides[alert.id] = (items, answers)
         return cached
 
