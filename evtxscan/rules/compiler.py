@@ -23,7 +23,11 @@ Elasticsearch, which is what the upstream rules are written (and tested) against
   and plain functions are case-sensitive; ``:``, ``like~``, ``regex~``, ``in~`` and
   ``function~(...)`` are not (the parser in ``query.py`` keeps those markers).
 * **Wildcards**: ``?`` is one character, ``*`` any run (see ``patterns.py``).
-* **Regex** must match the whole value (Lucene), not just a prefix (``re.match``).
+* **Regex** is Lucene's: it must match the whole value, ``^``/``$`` are plain characters,
+  ``regex~`` folds ASCII letters but not ranges; it runs on RE2 (``regex.py``), so no
+  pattern can make the scan backtrack for minutes.
+* **Long ``and``/``or`` chains** are evaluated in a loop, not as nested closures (a
+  10,000-term ``or`` must not hit Python's recursion limit on every event).
 
 Value-returning functions (``length``, ``string``, ``substring`` ...) given a multi-valued
 field use its first value, like a script reading ``doc[field].value``.
@@ -32,7 +36,6 @@ field use its first value, like a script reading ``doc[field].value``.
 from __future__ import annotations
 
 import ipaddress
-import re
 from collections.abc import Callable, Sequence
 from operator import itemgetter
 from typing import Any
@@ -40,6 +43,7 @@ from typing import Any
 from eql import PythonEngine, ast
 from eql.functions import Add, Concat, Divide, Modulo, Multiply, Subtract, ToNumber, ToString
 
+from .errors import CompileError
 from .fields import EventView, FieldPath, first_value, split_path
 from .patterns import regex_matcher, wildcard_matcher
 
@@ -49,10 +53,6 @@ Condition = Callable[[View], Any]
 ValueTest = Callable[[Any], bool]
 
 _NUMBER = (int, float)
-
-
-class CompileError(ValueError):
-    """The condition uses something the engine cannot run; ``str()`` is the reason."""
 
 
 def compile_condition(query: ast.EventQuery) -> Condition:
@@ -66,8 +66,8 @@ def compile_condition(query: ast.EventQuery) -> Condition:
         condition = _ElasticsearchEngine().convert(query.query)
     except CompileError:
         raise
-    except re.error as exc:
-        raise CompileError(f"invalid regex: {exc}") from None
+    except RecursionError:
+        raise CompileError("condition nested too deeply") from None
     except Exception as exc:  # eql raises assorted errors for nodes it cannot convert
         raise CompileError(f"eql compile error: {exc}") from None
     return condition
@@ -320,18 +320,10 @@ class _ElasticsearchEngine(PythonEngine):
         return lambda view: not term(view)
 
     def _convert_and(self, node: ast.And) -> Condition:
-        terms = [self.convert(term) for term in node.terms]
-        predicate = terms[-1]
-        for term in reversed(terms[:-1]):
-            predicate = _and(term, predicate)
-        return predicate
+        return all_of([self.convert(term) for term in node.terms])
 
     def _convert_or(self, node: ast.Or) -> Condition:
-        terms = [self.convert(term) for term in node.terms]
-        predicate = terms[-1]
-        for term in reversed(terms[:-1]):
-            predicate = _or(term, predicate)
-        return predicate
+        return any_of([self.convert(term) for term in node.terms])
 
     def _convert_comparison(self, node: ast.Comparison) -> Condition:
         left, comparator, right = node.left, node.comparator, node.right
@@ -422,9 +414,66 @@ class _ElasticsearchEngine(PythonEngine):
         raise CompileError(f"function {node.name} not supported")
 
 
+#: chains up to this long are nested closures (fastest); longer ones loop
+_NESTED = 4
+
+
+def all_of(terms: Sequence[Condition]) -> Condition:
+    """True when every term is (evaluated left to right, stopping at the first false)."""
+    if len(terms) == 1:
+        return terms[0]
+    if len(terms) <= _NESTED:
+        predicate = terms[-1]
+        for term in reversed(terms[:-1]):
+            predicate = _and(term, predicate)
+        return predicate
+    frozen = tuple(terms)
+
+    def every(view: View) -> bool:
+        for term in frozen:
+            if not term(view):
+                return False
+        return True
+
+    return every
+
+
+def any_of(terms: Sequence[Condition]) -> Condition:
+    """True when some term is (left to right, stopping at the first true)."""
+    if len(terms) == 1:
+        return terms[0]
+    if len(terms) <= _NESTED:
+        predicate = terms[-1]
+        for term in reversed(terms[:-1]):
+            predicate = _or(term, predicate)
+        return predicate
+    frozen = tuple(terms)
+
+    def some(view: View) -> bool:
+        for term in frozen:
+            if term(view):
+                return True
+        return False
+
+    return some
+
+
 def _and(first: Condition, rest: Condition) -> Condition:
     return lambda view: first(view) and rest(view)
 
 
 def _or(first: Condition, rest: Condition) -> Condition:
     return lambda view: first(view) or rest(view)
+
+
+def condition_cost(query: ast.EventQuery) -> int:
+    """The size of a condition: one per node, except the literals of a set membership
+    (``in``, ``in~``), which are one hash lookup whatever their number."""
+    cost = 0
+    for node in query.query:
+        if isinstance(node, ast.InSet) and _literal_values(node.container) is not None:
+            cost -= len(node.container)
+        elif isinstance(node, ast.FunctionCall) and node.name == "in~":
+            cost -= sum(isinstance(arg, ast.Literal) for arg in node.arguments[1:])
+        cost += 1
+    return max(cost, 1)

@@ -3,11 +3,14 @@
 ``match()`` is called for every process event of a scan (hundreds of thousands), so all
 the work that does not depend on the event happens once, in ``__init__``:
 
-* each rule's query is compiled once to a closure (``compiler.py``);
+* each rule is compiled once to a closure by its format (``formats.py``);
 * rules are grouped by the event category their query names (``process where`` ->
   ``process``).  An event only meets the rules of its categories (ECS ``event.category``
   is a list, an event can be in several) plus ``any where`` rules, so a registry rule
-  costs nothing for a process event;
+  costs nothing for a process event.  A rule may also name the kinds of Windows events
+  it runs on (``Compiled.events``: a Sigma ``process_creation`` rule runs on Sysmon 1 and
+  Security 4688 only): the plan of an event then holds only the rules for its
+  (``winlog.channel``, event id);
 * rules that require an exact value somewhere (``process.name : ("a.exe", "b.exe")``,
   or a path ending in a fixed file name; see ``prefilter.py``) are put in hash tables
   keyed by that value, so an event only runs the rules its ``process.name`` (etc.) could
@@ -23,13 +26,14 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from .compiler import Condition, compile_condition
+from .compiler import Condition
 from .fields import EventView, FieldPath
+from .formats import EventKey, compile_rule
 from .model import Rule
-from .prefilter import required_atoms
-from .query import parse_event_query
 
 _ANY = "any"
+#: an event whose kind is not known yet (``deciding_fields``): every restricted rule
+_UNKNOWN = ("", "*")
 _PLAN_CACHE_LIMIT = 256
 
 
@@ -51,6 +55,17 @@ class _Plan:
     positions: tuple[int, ...]  # all rules of these categories, in order
     always: tuple[int, ...]     # rules without a usable prefilter
     indexes: tuple[_Index, ...]
+
+
+def event_key(event: dict) -> EventKey | None:
+    """(``winlog.channel``, event id as text) of an ECS event, None when not known."""
+    winlog = event.get("winlog")
+    if type(winlog) is not dict:
+        return None
+    channel, event_id = winlog.get("channel"), winlog.get("event_id")
+    if type(channel) is not str or event_id is None:
+        return None
+    return (channel, event_id if type(event_id) is str else str(event_id))
 
 
 def event_categories(event: dict) -> tuple[str, ...]:
@@ -79,16 +94,22 @@ class RuleEngine:
         self.errors: Counter[str] = Counter()
         self._conditions: list[Condition] = []
         self._requirements: list = []
+        self._events: list[frozenset[EventKey] | None] = []
         self._by_category: dict[str, list[int]] = {}
         for position, rule in enumerate(self.rules):
-            query = rule.query_ast if rule.query_ast is not None else parse_event_query(rule.query)
-            self._conditions.append(compile_condition(query))
-            self._requirements.append(required_atoms(query.query))
-            self._by_category.setdefault(query.event_type, []).append(position)
-        self._plans: dict[tuple[str, ...], _Plan] = {}
+            compiled = compile_rule(rule)
+            self._conditions.append(compiled.condition)
+            self._requirements.append(compiled.requirement)
+            self._events.append(compiled.events)
+            self._by_category.setdefault(rule.event_category, []).append(position)
+        #: do any rules run on some kinds of events only?  (else plans ignore the kind)
+        self._restricted = any(events is not None for events in self._events)
+        self._plans: dict[tuple, _Plan] = {}
 
-    def _build_plan(self, categories: tuple[str, ...]) -> _Plan:
-        positions = sorted({p for c in (*categories, _ANY) for p in self._by_category.get(c, ())})
+    def _build_plan(self, categories: tuple[str, ...], key: EventKey | None) -> _Plan:
+        events = self._events
+        positions = sorted({p for c in (*categories, _ANY) for p in self._by_category.get(c, ())
+                            if events[p] is None or key == _UNKNOWN or key in events[p]})
         always: list[int] = []
         tables: dict[tuple[FieldPath, bool, bool], dict[str, set[int]]] = {}
         for position in positions:
@@ -107,12 +128,15 @@ class RuleEngine:
             for (path, insensitive, basename_), table in sorted(tables.items(), key=repr))
         return _Plan(tuple(positions), tuple(always), indexes)
 
-    def _plan(self, categories: tuple[str, ...]) -> _Plan:
-        plan = self._plans.get(categories)
+    def _plan(self, categories: tuple[str, ...], key: EventKey | None = _UNKNOWN) -> _Plan:
+        if not self._restricted:
+            key = _UNKNOWN
+        cache_key = (categories, key)
+        plan = self._plans.get(cache_key)
         if plan is None:
-            plan = self._build_plan(categories)
+            plan = self._build_plan(categories, key)
             if len(self._plans) < _PLAN_CACHE_LIMIT:
-                self._plans[categories] = plan
+                self._plans[cache_key] = plan
         return plan
 
     def deciding_fields(self, categories: tuple[str, ...]) -> frozenset[FieldPath] | None:
@@ -139,7 +163,8 @@ class RuleEngine:
 
     def match(self, event: dict) -> list[Rule]:
         """Rules that fire on ``event``, in the order they were given."""
-        plan = self._plan(event_categories(event))
+        plan = self._plan(event_categories(event),
+                          event_key(event) if self._restricted else _UNKNOWN)
         view = EventView.of(event)
         candidates = _candidates(plan, view) if plan.indexes else plan.always
         conditions, rules = self._conditions, self.rules

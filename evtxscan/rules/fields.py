@@ -9,6 +9,9 @@ the rest is tried only when it misses.
 Dozens of rules ask for the same few fields (``host.os.type``, ``event.type``,
 ``process.name``) of the same event, so the engine resolves each path at most once per
 event through an ``EventView``: a dict from path to value that fills itself on first use.
+A key is an ECS path (a tuple) or a *derived field*: any hashable object with a
+``resolve_in(view)`` method, such as a Sigma field name that reads the raw EventData text
+or derives it from ECS fields (``sigma_map.py``); it is memoized the same way.
 """
 
 from __future__ import annotations
@@ -42,7 +45,10 @@ class EventView(dict):
         return dict.__getitem__(self, _EVENT)
 
     def __missing__(self, path: FieldPath) -> Any:
-        value = resolve(dict.__getitem__(self, _EVENT), path)
+        if type(path) is tuple:
+            value = resolve(dict.__getitem__(self, _EVENT), path)
+        else:
+            value = path.resolve_in(self)
         self[path] = value
         return value
 

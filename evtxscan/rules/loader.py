@@ -1,35 +1,35 @@
-"""Load Elastic detection-rules TOML files into ``Rule`` values.
+"""Load rule files of every registered format into a ``RuleSet``.
 
-Rules are data: the same TOML format as Elastic's ``detection-rules`` repository, so an
-analyst can point evtxscan at a checkout of it (or at their own rules) without edits.
-What the single-event engine cannot run -- other languages, sequences, pipes, unknown
-functions, bad TOML -- is skipped with a one-line reason and counted; it never ends the
-load, because one exotic rule must not cost the other four hundred.
+The loader knows no format: it walks folders for the suffixes the formats registered in
+``formats.py`` declare, asks which format claims each file, lets it read the rules and
+compile each one.  A rule that cannot be run exactly is skipped with a one-line reason
+and counted; nothing a rule file holds (bad syntax, metadata of the wrong type, a
+condition too large to run, a bug in a parser) ends the load, because one exotic rule
+must not cost the other two thousand.
 
-Translations of the investigation guide live in a top-level ``[evtxscan]`` table
-(``note_zh = '''...'''`` or a triple-quoted basic string) that Elastic's own loader
-ignores.
+Cost of one rule is bounded here: a condition larger than ``MAX_RULE_COST`` (tests and
+patterns; the largest of the ~3,600 upstream Elastic and Sigma rules is far below it) is
+skipped, so a hostile or generated rule with 10,000 ``or`` terms cannot turn a scan's rule
+stage from a fraction of a second into minutes.
 """
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
-from .compiler import CompileError, compile_condition
-from .model import Rule, RuleSet, SkippedRule, Threat
-from .query import UnsupportedQuery, parse_event_query
+from ..textsafe import printable
+from .errors import RuleError, RuleLoadError
+from .formats import RuleFormat, compile_rule, format_for, suffixes
+from .model import Rule, RuleSet, SkippedRule
 
-
-class RuleLoadError(ValueError):
-    """A rule file cannot become a ``Rule``; ``str()`` is the reason, ``name`` if known."""
-
-    def __init__(self, reason: str, name: str = "") -> None:
-        super().__init__(reason)
-        self.name = name
+#: the largest condition (``Compiled.cost``: tests and patterns) a rule may have
+MAX_RULE_COST = 5_000
+#: a rule file larger than this is not read (the largest upstream rule file is ~40 KiB)
+MAX_RULE_FILE_BYTES = 4 << 20
+_HEAD_CHARS = 8192
 
 
 def default_rules_path() -> Path:
@@ -39,13 +39,16 @@ def default_rules_path() -> Path:
 
 def _rule_files(path: Path) -> Iterator[Path]:
     if path.is_dir():
-        yield from sorted(p for p in path.rglob("*.toml") if p.is_file())
+        wanted = suffixes()
+        yield from sorted(p for p in path.rglob("*")
+                          if p.suffix.lower() in wanted and p.is_file())
     else:
         yield path
 
 
 def load_rules(paths: Iterable[Path], include_default: bool = True) -> RuleSet:
-    """Load every rule under ``paths`` (files or folders, recursively ``*.toml``).
+    """Load every rule under ``paths`` (files, or folders searched recursively for the
+    suffixes of every registered format).
 
     The packaged default rules come first; for a duplicate ``rule_id`` the first one
     loaded wins and later ones are skipped with a reason.  ``rules`` is sorted by name
@@ -60,122 +63,106 @@ def load_rules(paths: Iterable[Path], include_default: bool = True) -> RuleSet:
             skipped.append(SkippedRule(str(source), "", "no such file or directory"))
             continue
         for file in _rule_files(source):
-            try:
-                rule = load_rule_file(file)
-            except RuleLoadError as exc:
-                skipped.append(SkippedRule(str(file), exc.name, str(exc)))
-                continue
-            first = loaded.get(rule.rule_id)
-            if first is not None:
-                skipped.append(SkippedRule(
-                    str(file), rule.name,
-                    f"duplicate rule_id {rule.rule_id} (already loaded from {first.source})"))
-                continue
-            loaded[rule.rule_id] = rule
+            for item in _file_rules(file):
+                if isinstance(item, SkippedRule):
+                    skipped.append(item)
+                    continue
+                first = loaded.get(item.rule_id)
+                if first is not None:
+                    skipped.append(SkippedRule(
+                        str(file), item.name,
+                        f"duplicate rule_id {item.rule_id} (already loaded from {first.source})"))
+                    continue
+                loaded[item.rule_id] = item
     rules = sorted(loaded.values(), key=lambda r: (r.name.casefold(), r.name, r.rule_id))
-    return RuleSet(rules=rules, skipped=skipped)
+    return RuleSet(rules=rules, skipped=skipped, cost_limit=MAX_RULE_COST)
+
+
+def _read(path: Path) -> str:
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_RULE_FILE_BYTES + 1)
+    except OSError as exc:
+        raise RuleLoadError(f"cannot read file: {exc.strerror or exc}") from None
+    if len(data) > MAX_RULE_FILE_BYTES:
+        raise RuleLoadError(f"larger than {MAX_RULE_FILE_BYTES >> 20} MiB: not read as a rule file")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise RuleLoadError(f"not UTF-8 text: {exc.reason}") from None
+
+
+def _file_rules(path: Path) -> list[Rule | SkippedRule]:
+    """The usable rules of one file, and a ``SkippedRule`` for each that is not."""
+    source = str(path)
+    try:
+        text = _read(path)
+        fmt = format_for(path, text[:_HEAD_CHARS])
+        if fmt is None:
+            raise RuleLoadError("not a rule file of a known format ("
+                                + ", ".join(sorted(suffixes())) + ")")
+        items = fmt.load(path, text)
+    except RuleError as exc:
+        return [SkippedRule(source, exc.name, str(exc))]
+    except Exception as exc:  # noqa: BLE001 - a parser's bug must not end the load
+        return [SkippedRule(source, "", _unexpected(exc))]
+    out: list[Rule | SkippedRule] = []
+    for item in items:
+        if isinstance(item, RuleError):
+            out.append(SkippedRule(source, item.name, str(item)))
+            continue
+        out.append(_checked(fmt, item))
+    return out
+
+
+def _checked(fmt: RuleFormat, rule: Rule) -> Rule | SkippedRule:
+    """The rule with its cost, once it compiled within the bounds; else why not."""
+    try:
+        compiled = fmt.compile(rule)
+    except RuleError as exc:
+        return SkippedRule(rule.source, rule.name, str(exc))
+    except RecursionError:
+        return SkippedRule(rule.source, rule.name, "condition nested too deeply")
+    except Exception as exc:  # noqa: BLE001
+        return SkippedRule(rule.source, rule.name, _unexpected(exc))
+    if compiled.cost > MAX_RULE_COST:
+        return SkippedRule(rule.source, rule.name,
+                           f"condition too large: {compiled.cost} tests and patterns "
+                           f"(at most {MAX_RULE_COST})")
+    return replace(rule, cost=compiled.cost)
+
+
+def _unexpected(exc: BaseException) -> str:
+    first = (str(exc).strip().splitlines() or [""])[0]
+    return f"unexpected {type(exc).__name__} while reading the rule: {first}"[:300]
 
 
 def load_rule_file(path: Path) -> Rule:
-    """Read one TOML rule file; raises ``RuleLoadError`` with the reason it is unusable."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise RuleLoadError(f"cannot read file: {exc.strerror or exc}") from None
-    except UnicodeDecodeError as exc:
-        raise RuleLoadError(f"not UTF-8 text: {exc.reason}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise RuleLoadError(f"toml parse error: {exc}") from None
-    return rule_from_toml(data, str(path))
-
-
-def rule_from_toml(data: dict[str, Any], source: str) -> Rule:
-    """Build a ``Rule`` from a parsed detection-rules document."""
-    rule = data.get("rule")
-    if not isinstance(rule, dict):
-        raise RuleLoadError("no [rule] table")
-    metadata = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
-    name = str(rule.get("name") or "")
-    language = rule.get("language")
-    if language != "eql":
-        reason = (f"language {language} not supported" if language
-                  else f"rule type {rule.get('type', 'unknown')} not supported")
-        raise RuleLoadError(reason, name)
-    rule_id = str(rule.get("rule_id") or "")
-    if not rule_id:
-        raise RuleLoadError("missing rule_id", name)
-    if not name:
-        raise RuleLoadError("missing name")
-    query = rule.get("query")
-    if not isinstance(query, str) or not query.strip():
-        raise RuleLoadError("missing query", name)
-    try:
-        query_ast = parse_event_query(query)
-        compile_condition(query_ast)  # validate now; each engine compiles its own copy
-    except (UnsupportedQuery, CompileError) as exc:
-        raise RuleLoadError(str(exc), name) from None
-
-    note = str(rule.get("note") or "")
-    return Rule(
-        rule_id=rule_id,
-        name=name,
-        description=" ".join(str(rule.get("description") or "").split()),
-        severity=str(rule.get("severity") or "unknown"),
-        risk_score=_int(rule.get("risk_score"), 0),
-        query=query.strip(),
-        note=note,
-        notes=_notes(note, data.get("evtxscan")),
-        references=tuple(str(r) for r in rule.get("references") or ()),
-        threat=_threats(rule.get("threat") or ()),
-        tags=tuple(str(t) for t in rule.get("tags") or ()),
-        version=_int(rule.get("version", metadata.get("version")), None),
-        source=source,
-        event_category=query_ast.event_type,
-        query_ast=query_ast,
-    )
-
-
-def _int(value: Any, default: int | None) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return default
-
-
-def _notes(note: str, extra: Any) -> dict[str, str]:
-    """``{"en": note}`` plus ``note_<lang>`` entries of the ``[evtxscan]`` table."""
-    notes = {"en": note} if note else {}
-    if isinstance(extra, dict):
-        for key, value in extra.items():
-            if key.startswith("note_") and isinstance(value, str) and value.strip():
-                notes[key[len("note_"):]] = value
-    return notes
-
-
-def _threats(entries: Iterable[Any]) -> tuple[Threat, ...]:
-    """Flatten ``[[rule.threat]]`` to (tactic id, tactic name, technique id, name)."""
-    out: list[Threat] = []
-    for entry in entries:
-        if not isinstance(entry, dict):
-            continue
-        tactic = entry.get("tactic") or {}
-        tactic_id, tactic_name = str(tactic.get("id", "")), str(tactic.get("name", ""))
-        techniques = entry.get("technique") or []
-        if not techniques:
-            out.append((tactic_id, tactic_name, "", ""))
-        for technique in techniques:
-            out.append((tactic_id, tactic_name,
-                        str(technique.get("id", "")), str(technique.get("name", ""))))
-            for sub in technique.get("subtechnique") or []:
-                out.append((tactic_id, tactic_name,
-                            str(sub.get("id", "")), str(sub.get("name", ""))))
-    return tuple(out)
+    """Read the one rule of ``path``; raises ``RuleLoadError`` with the reason it is
+    unusable."""
+    items = _file_rules(Path(path))
+    if len(items) != 1:
+        raise RuleLoadError(f"{len(items)} rules in the file, expected one")
+    (item,) = items
+    if isinstance(item, SkippedRule):
+        raise RuleLoadError(item.reason, item.name)
+    return item
 
 
 def format_listing(ruleset: RuleSet) -> list[str]:
-    """Lines for ``evtxscan rules PATH``; the last one is ``N loaded, M skipped``."""
-    lines = [f"{rule.severity:<8} {rule.risk_score:>3}  {rule.name}  [{rule.rule_id}]"
+    """Lines for ``evtxscan rules PATH``; the last one is ``N loaded, M skipped``.
+
+    Names, paths and reasons come from rule files: control characters in them are
+    escaped (``printable``), so a rule cannot repaint the terminal that lists it.
+    """
+    lines = [f"{printable(rule.severity):<8} {rule.risk_score:>3}  {rule.format:<7} "
+             f"{printable(rule.name)}  [{printable(rule.rule_id)}]"
              for rule in ruleset.rules]
-    lines.extend(f"SKIP {skip.source}: {skip.reason}" for skip in ruleset.skipped)
+    lines.extend(f"SKIP {printable(skip.source)}: {printable(skip.reason)}"
+                 for skip in ruleset.skipped)
     lines.append(f"{len(ruleset.rules)} loaded, {len(ruleset.skipped)} skipped")
     return lines
+
+
+__all__ = ["MAX_RULE_COST", "compile_rule", "default_rules_path", "format_listing",
+           "load_rule_file", "load_rules"]

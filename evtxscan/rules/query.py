@@ -26,9 +26,9 @@ from eql.parser import LarkToEQL, lark_parser
 from eql.utils import ParserConfig
 from lark.exceptions import LarkError
 
+from .errors import UnsupportedQuery
 
-class UnsupportedQuery(ValueError):
-    """The query cannot be run by the single-event engine; ``str()`` is the reason."""
+__all__ = ["UnsupportedQuery", "parse_event_query"]
 
 
 class _CidrMatch(CidrMatch):
@@ -131,6 +131,8 @@ def parse_event_query(text: str) -> ast.EventQuery:
                 f"eql parse error: invalid syntax (line {line}, column {column})") from None
         except EqlError as exc:
             raise UnsupportedQuery(f"eql parse error: {_error_line(exc)}") from None
+        except RecursionError:
+            raise UnsupportedQuery("eql parse error: query nested too deeply") from None
     return _single_event_query(node)
 
 
