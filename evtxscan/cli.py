@@ -39,7 +39,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="run the per-file stage on a Dask distributed scheduler")
     p.add_argument("--rules", action="append", default=[], metavar="PATH",
-                   help="extra rule file or folder (Elastic TOML); repeatable")
+                   help="extra rule file or folder (Elastic TOML, Sigma YAML); repeatable")
     p.add_argument("--no-default-rules", action="store_true",
                    help="do not load the bundled rule(s)")
     p.add_argument("--lang", choices=i18n.LANGUAGES, default=None,

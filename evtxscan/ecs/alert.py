@@ -13,7 +13,10 @@ def alert_doc(alert) -> dict:
                   "severity": 100 - 25 * SEVERITY_ORDER.get(r.severity, 3)})
     doc["event"] = event
     doc["rule"] = {"id": r.rule_id, "name": r.name, "description": r.description,
-                   "version": r.version, "reference": list(r.references)}
+                   "version": r.version, "reference": list(r.references),
+                   "author": list(r.author), "ruleset": r.format}
+    if r.license:
+        doc["rule"]["license"] = r.license
     if r.threat:
         doc["threat"] = {
             "framework": "MITRE ATT&CK",
@@ -26,6 +29,9 @@ def alert_doc(alert) -> dict:
     doc["evtxscan"] = {
         "alert_id": alert.id,
         "severity": r.severity,
+        "rule": {"format": r.format, "source": r.source, "level": r.level,
+                 "status": r.status, "tags": list(r.tags),
+                 "falsepositives": list(r.falsepositives)},
         "parent_resolution": ext.get("parent_resolution"),
         "sources": ext.get("sources", []),
     }

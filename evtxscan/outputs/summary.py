@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 from ..atomicfile import write_bytes
+from ..rules.loader import rule_costs
 from ..textsafe import printable
 
 #: the files this format writes (``outputs.outset`` owns the set they belong to)
@@ -55,7 +56,8 @@ def summary_doc(analysis) -> dict:
         "alerts_by_host": analysis.alerts_by_host(),
         "rules": {"loaded": len(analysis.ruleset.rules),
                   "skipped": [{"source": s.source, "name": s.name, "reason": s.reason}
-                              for s in analysis.ruleset.skipped]},
+                              for s in analysis.ruleset.skipped],
+                  **rule_costs(analysis.ruleset)},
     }
     # evidence containers (images, archives) with their own SHA-256, and the copies of
     # logs read from shadow copies: only when there are any

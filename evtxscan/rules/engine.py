@@ -14,8 +14,10 @@ the work that does not depend on the event happens once, in ``__init__``:
 * rules that require an exact value somewhere (``process.name : ("a.exe", "b.exe")``,
   or a path ending in a fixed file name; see ``prefilter.py``) are put in hash tables
   keyed by that value, so an event only runs the rules its ``process.name`` (etc.) could
-  satisfy.  The tables only skip rules
-  that cannot match; every candidate still runs its full condition.
+  satisfy.  Rules that require a substring (a Sigma ``CommandLine|contains``) are
+  reached through one RE2 set search per field and event that finds every such
+  substring at once.  The tables only skip rules that cannot match; every candidate
+  still runs its full condition.
 
 Per event, field values are resolved once and shared by all rules (``EventView``).
 """
@@ -23,13 +25,14 @@ Per event, field values are resolved once and shared by all rules (``EventView``
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from .compiler import Condition
 from .fields import EventView, FieldPath
 from .formats import EventKey, compile_rule
 from .model import Rule
+from .regex import literal_finder
 
 _ANY = "any"
 #: an event whose kind is not known yet (``deciding_fields``): every restricted rule
@@ -39,13 +42,18 @@ _PLAN_CACHE_LIMIT = 256
 
 @dataclass(frozen=True)
 class _Index:
-    """Rules reachable through one field: ``table[value]`` -> rule positions."""
+    """Rules reachable through one field: ``table[value]`` -> rule positions; for a
+    ``contains`` index ``find(value)`` gives the literals the value holds, and
+    ``by_literal[i]`` the positions of the rules needing literal ``i``."""
 
     path: FieldPath
     insensitive: bool
     basename: bool
     table: dict[str, tuple[int, ...]]
     everything: tuple[int, ...]  # for values that are not strings: stay conservative
+    contains: bool = False
+    find: Callable[[str], list[int]] | None = None
+    by_literal: tuple[tuple[int, ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -111,21 +119,20 @@ class RuleEngine:
         positions = sorted({p for c in (*categories, _ANY) for p in self._by_category.get(c, ())
                             if events[p] is None or key == _UNKNOWN or key in events[p]})
         always: list[int] = []
-        tables: dict[tuple[FieldPath, bool, bool], dict[str, set[int]]] = {}
+        tables: dict[tuple[FieldPath, bool, bool, bool], dict[str, set[int]]] = {}
         for position in positions:
             requirement = self._requirements[position]
             if requirement is None:
                 always.append(position)
                 continue
             for atom in requirement:
-                table = tables.setdefault((atom.path, atom.insensitive, atom.basename), {})
+                table = tables.setdefault(
+                    (atom.path, atom.insensitive, atom.basename, atom.contains), {})
                 for value in atom.values:
                     table.setdefault(value, set()).add(position)
-        indexes = tuple(
-            _Index(path, insensitive, basename_,
-                   {value: tuple(sorted(ps)) for value, ps in table.items()},
-                   tuple(sorted({p for ps in table.values() for p in ps})))
-            for (path, insensitive, basename_), table in sorted(tables.items(), key=repr))
+        indexes = tuple(_index(path, insensitive, basename_, contains, table)
+                        for (path, insensitive, basename_, contains), table
+                        in sorted(tables.items(), key=repr))
         return _Plan(tuple(positions), tuple(always), indexes)
 
     def _plan(self, categories: tuple[str, ...], key: EventKey | None = _UNKNOWN) -> _Plan:
@@ -184,6 +191,18 @@ class RuleEngine:
         return matched
 
 
+def _index(path: FieldPath, insensitive: bool, basename: bool, contains: bool,
+           table: dict[str, set[int]]) -> _Index:
+    frozen = {value: tuple(sorted(ps)) for value, ps in sorted(table.items())}
+    everything = tuple(sorted({p for ps in table.values() for p in ps}))
+    if not contains:
+        return _Index(path, insensitive, basename, frozen, everything)
+    literals = list(frozen)
+    return _Index(path, insensitive, basename, frozen, everything, contains=True,
+                  find=literal_finder(literals),
+                  by_literal=tuple(frozen[literal] for literal in literals))
+
+
 def _candidates(plan: _Plan, view: EventView) -> list[int]:
     """Positions of the rules this event could match, in order."""
     selected = set(plan.always)
@@ -193,7 +212,11 @@ def _candidates(plan: _Plan, view: EventView) -> list[int]:
             continue
         table = index.table
         for item in value if type(value) is list else (value,):
-            if type(item) is str:
+            if type(item) is str and index.contains:
+                by_literal = index.by_literal
+                for found in index.find(item.lower() if index.insensitive else item):
+                    selected.update(by_literal[found])
+            elif type(item) is str:
                 if index.basename:
                     item = item.rpartition("\\")[2]
                 hit = table.get(item.lower() if index.insensitive else item)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from ..textsafe import printable
 from .errors import RuleError, RuleLoadError
-from .formats import RuleFormat, compile_rule, format_for, suffixes
+from .formats import RuleFormat, format_for, suffixes
 from .model import Rule, RuleSet, SkippedRule
 
 #: the largest condition (``Compiled.cost``: tests and patterns) a rule may have
@@ -164,5 +164,15 @@ def format_listing(ruleset: RuleSet) -> list[str]:
     return lines
 
 
-__all__ = ["MAX_RULE_COST", "compile_rule", "default_rules_path", "format_listing",
-           "load_rule_file", "load_rules"]
+def rule_costs(ruleset: RuleSet, top: int = 10) -> dict:
+    """What summary.json says about the rules beyond counts: how many of each format
+    loaded, the bound on one rule's condition, and the largest conditions loaded (the
+    rules that cost a scan the most per event).  Deterministic: sizes, not times."""
+    by_format: dict[str, int] = {}
+    for rule in ruleset.rules:
+        by_format[rule.format] = by_format.get(rule.format, 0) + 1
+    largest = sorted(ruleset.rules, key=lambda r: (-r.cost, r.name, r.rule_id))[:top]
+    return {"by_format": dict(sorted(by_format.items())),
+            "cost_limit": ruleset.cost_limit,
+            "largest": [{"id": r.rule_id, "name": r.name, "format": r.format, "cost": r.cost}
+                        for r in largest]}

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 
-from .regex import lucene_matcher
+from .regex import literal_finder, lucene_matcher
 
 StringTest = Callable[[str], bool]
 
@@ -103,6 +103,10 @@ def glob_matcher(globs: Iterable[Glob], insensitive: bool) -> StringTest:
                     tuple(complex_), insensitive)
 
 
+#: more substrings than this are searched for at once (RE2 set) rather than in a loop
+_INFIX_LOOP = 8
+
+
 def _any_string(value: str) -> bool:
     return True
 
@@ -116,6 +120,11 @@ def _combine(exact: set[str], prefixes: tuple[str, ...], suffixes: tuple[str, ..
         return lambda value: value.lower() in exact
     if only_exact:
         return lambda value: value in exact
+    if len(infixes) > _INFIX_LOOP:
+        # one RE2 set search instead of a Python loop over dozens of substrings
+        find = literal_finder(infixes)
+        infixes = ()
+        complex_ = (lambda value: bool(find(value)),) + complex_
     if insensitive and not exact and not prefixes and not suffixes and not complex_ \
             and len(infixes) == 1:
         infix = infixes[0]

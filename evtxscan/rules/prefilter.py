@@ -34,12 +34,16 @@ _UNSELECTIVE = frozenset({
 
 @dataclass(frozen=True)
 class Atom:
-    """Some value of ``path`` (case-folded if ``insensitive``) is one of ``values``."""
+    """Some value of ``path`` (case-folded if ``insensitive``) is one of ``values``; with
+    ``basename`` its text after the last backslash is; with ``contains`` it holds one
+    of ``values`` somewhere (the engine finds every such literal in one RE2 set search).
+    ``path`` is an ECS path or a derived view key (``fields.py``)."""
 
     path: FieldPath
     insensitive: bool
     values: frozenset[str]
     basename: bool = False  # compare the text after the value's last backslash
+    contains: bool = False  # the value contains one of ``values``
 
 
 Requirement = list[Atom]

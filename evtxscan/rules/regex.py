@@ -84,6 +84,32 @@ def lucene_matcher(patterns: Sequence[str], insensitive: bool) -> StringTest:
     return _matcher("|".join(f"(?:{p})" for p in translated), "ANCHOR_BOTH")
 
 
+def literal_finder(literals: Sequence[str]) -> Callable[[str], list[int]]:
+    """``find(value)``: the positions in ``literals`` of those that occur in the value,
+    found in one pass (an RE2 set of literal patterns).  The prefilter uses it to pick,
+    from thousands of rules, the few whose required substring an event holds."""
+    import re2
+
+    low, options = _re2()
+    literal = re2.Options()
+    for name in ("never_capture", "log_errors", "max_mem"):
+        setattr(literal, name, getattr(options, name))
+    literal.literal = True
+    literal.max_mem = 256 << 20
+    found_set = low.Set(low.RE2.Anchor.UNANCHORED, literal)
+    for text in literals:
+        if found_set.Add(text.encode("utf-8", "surrogatepass")) < 0:
+            raise RegexError(f"RE2 set cannot take the literal {text!r}")
+    if not found_set.Compile():
+        raise RegexError("RE2 set of literals does not compile")
+    match = found_set.Match
+
+    def find(value: str) -> list[int]:
+        return match(value.encode("utf-8", "surrogatepass"))
+
+    return find
+
+
 # --------------------------------------------------------------------------- Lucene
 
 _PREDEFINED: dict[str, tuple[tuple[int, int], ...]] = {

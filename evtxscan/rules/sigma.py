@@ -29,6 +29,7 @@ author and references stay visible).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from pathlib import Path
 from typing import Any
@@ -55,7 +56,9 @@ LEVELS: dict[str, tuple[str, int]] = {
 }
 NO_LEVEL = ("low", 21)
 
-#: ATT&CK tactics by their Sigma tag (``attack.defense_evasion``)
+#: ATT&CK tactics by their Sigma tag, ``-`` read as ``_`` (``attack.privilege-escalation``).
+#: ATT&CK v19 split Defense Evasion (TA0005) into Stealth (TA0005) and Defense Impairment
+#: (TA0112); SigmaHQ's rules use the new names, older rules the old one.
 TACTICS: dict[str, tuple[str, str]] = {
     "reconnaissance": ("TA0043", "Reconnaissance"),
     "resource_development": ("TA0042", "Resource Development"),
@@ -64,6 +67,8 @@ TACTICS: dict[str, tuple[str, str]] = {
     "persistence": ("TA0003", "Persistence"),
     "privilege_escalation": ("TA0004", "Privilege Escalation"),
     "defense_evasion": ("TA0005", "Defense Evasion"),
+    "stealth": ("TA0005", "Stealth"),
+    "defense_impairment": ("TA0112", "Defense Impairment"),
     "credential_access": ("TA0006", "Credential Access"),
     "discovery": ("TA0007", "Discovery"),
     "lateral_movement": ("TA0008", "Lateral Movement"),
@@ -92,7 +97,7 @@ class SigmaYaml(RuleFormat):
         from sigma.rule import SigmaRule
 
         collection = SigmaCollection.from_dicts(documents, collect_errors=True,
-                                                resolve_references=False)
+                                                resolve_references=False, policy=_policy())
         out: list[Rule | RuleError] = []
         for parsed in collection.rules:
             title = parsed.title if isinstance(getattr(parsed, "title", None), str) else ""
@@ -120,6 +125,26 @@ class SigmaYaml(RuleFormat):
 
 
 register(SigmaYaml())
+
+
+@functools.lru_cache(maxsize=1)
+def _policy():
+    """pySigma's safe policy (RE2 checks every regex), with RE2's error log off: a bad
+    pattern is a skip reason, not a line on stderr."""
+    import re2
+    from sigma.policy import SigmaPolicy
+    from sigma.policy.regex_engine import RE2RegexEngine
+
+    class QuietRE2(RE2RegexEngine):
+        def compile(self, pattern: str, flags: int = 0):
+            import re
+            prefix = "".join(letter for flag, letter in ((re.IGNORECASE, "i"), (re.MULTILINE, "m"),
+                                                         (re.DOTALL, "s")) if flags & flag)
+            options = re2.Options()
+            options.log_errors = False
+            return re2.compile(f"(?{prefix}){pattern}" if prefix else pattern, options)
+
+    return SigmaPolicy(regex_engine=QuietRE2())
 
 
 def _documents(text: str) -> list[Any]:
@@ -160,7 +185,7 @@ def _rule(parsed: Any, source: str, text: str) -> Rule:
         description=" ".join((parsed.description or "").split()),
         severity=severity,
         risk_score=risk,
-        query=_detection_text(parsed),
+        query=_detection_text(text),
         references=_texts(parsed.references, "references", title),
         threat=_threats(parsed.tags),
         tags=tags,
@@ -190,7 +215,7 @@ def _threats(tags: Any) -> tuple[Threat, ...]:
     for tag in tags:
         if tag.namespace != "attack":
             continue
-        name = tag.name.lower()
+        name = tag.name.lower().replace("-", "_")
         if name in TACTICS:
             out.append((*TACTICS[name], "", ""))
         elif name[:1] == "t" and name[1:2].isdigit():
@@ -198,13 +223,16 @@ def _threats(tags: Any) -> tuple[Threat, ...]:
     return tuple(out)
 
 
-def _detection_text(parsed: Any) -> str:
-    import yaml
-    try:
-        return yaml.safe_dump(parsed.detection.to_dict(), sort_keys=False,
-                              allow_unicode=True, width=100).strip()
-    except Exception:  # noqa: BLE001 - text for people only
-        return ""
+def _detection_text(text: str) -> str:
+    """The ``detection:`` section as the file writes it (the rule's query, for people)."""
+    lines = text.splitlines()
+    for start, line in enumerate(lines):
+        if line.startswith("detection:"):
+            end = start + 1
+            while end < len(lines) and (not lines[end].strip() or lines[end][:1] in " \t#"):
+                end += 1
+            return "\n".join(lines[start:end]).rstrip()
+    return ""
 
 
 # --------------------------------------------------------------------------- condition

@@ -131,8 +131,11 @@ def _compile(tree: SigmaIR) -> tuple[Condition, int]:
     """(predicate, cost): cost counts tests and non-exact patterns."""
     kind = tree[0]
     if kind == "and":
-        parts = sorted((_compile(child) for child in tree[1]), key=lambda pc: pc[1])
-        return all_of([p for p, _ in parts]), sum(c for _, c in parts) or 1
+        # positive terms first, cheapest first; exclusions (``not filter``) last: they
+        # are usually true and decide nothing until the positives have held
+        parts = sorted(((child[0] == "not", *_compile(child)) for child in tree[1]),
+                       key=lambda npc: (npc[0], npc[2]))
+        return all_of([p for _, p, _ in parts]), sum(c for _, _, c in parts) or 1
     if kind == "or":
         return _compile_or(tree[1])
     if kind == "not":
@@ -270,7 +273,7 @@ def _requirement(tree: SigmaIR) -> Requirement | None:
     kind = tree[0]
     if kind == "and":
         options = [r for r in map(_requirement, tree[1]) if r is not None]
-        return min(options, key=lambda r: sum(len(a.values) for a in r)) if options else None
+        return min(options, key=_selectivity) if options else None
     if kind == "or":
         union: Requirement = []
         for child in tree[1]:
@@ -284,7 +287,18 @@ def _requirement(tree: SigmaIR) -> Requirement | None:
     return None
 
 
+def _selectivity(requirement: Requirement) -> tuple:
+    """Which requirement of an ``and`` to index on: hash lookups before substring
+    searches, then the fewest values, then the longest (rarest) substrings."""
+    contains = any(a.contains for a in requirement)
+    values = sum(len(a.values) for a in requirement)
+    shortest = min((len(v) for a in requirement if a.contains for v in a.values), default=0)
+    return (contains, values, -shortest)
+
+
 def _glob_atoms(field: str, glob: tuple) -> Requirement | None:
+    """Exact text: a value atom; ``*\\name``: a file-name atom; anything else: the
+    longest piece of literal text, which every matching value contains."""
     parts = normalize_glob(glob, fold=True)
     key = SigmaField(field, fold=True)
     if all(isinstance(p, str) for p in parts):
@@ -293,5 +307,8 @@ def _glob_atoms(field: str, glob: tuple) -> Requirement | None:
         head, sep, name = parts[1].rpartition("\\")
         if sep and name:
             return [Atom(key, False, frozenset({name}), basename=True)]
-    return None
+    longest = max((p for p in parts if isinstance(p, str)), key=len, default="")
+    if not longest:
+        return None
+    return [Atom(key, False, frozenset({longest}), contains=True)]
 

@@ -36,6 +36,7 @@ is stated here: a 4688 ``MandatoryLabel`` read back from evtxscan's ``medium`` i
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -350,52 +351,67 @@ KIND = _Kind()
 _EVENT_DATA = ("winlog", "event_data")
 
 
-def _record_text(view: Any, kind: EventKind | None, name: str) -> str | None:
-    raw = view[_EVENT_DATA]
-    if type(raw) is dict:
-        value = raw.get(name)
-        if value is not None:
-            return _text(value)
-    read = FROM_ECS.get(kind, {}).get(name) if kind is not None else None
-    return read(view) if read is not None else None
+def _record_reader(kind: EventKind | None, name: str) -> Reader:
+    """Reads one EventData name: the raw text when the document carries it, else its
+    exact reading from ECS (or missing)."""
+    derive = FROM_ECS.get(kind, {}).get(name) if kind is not None else None
+
+    def read(view: Any) -> str | None:
+        raw = view[_EVENT_DATA]
+        if type(raw) is dict:
+            value = raw.get(name)
+            if value is not None:
+                return _text(value)
+        return derive(view) if derive is not None else None
+
+    return read
+
+
+@functools.lru_cache(maxsize=4096)
+def reader(kind: EventKind | None, field: str) -> Reader:
+    """How the text of Sigma ``field`` is read on events of ``kind`` (built once per
+    pair: the tables are fixed)."""
+    system = SYSTEM_FIELDS.get(field)
+    if system is not None:
+        return system
+    names = raw_name(kind, field)
+    if not isinstance(names, tuple):
+        return _record_reader(kind, names)
+    parts = [_record_reader(kind, name) for name in names]
+
+    def joined(view: Any) -> str | None:
+        return "\\".join(t for part in parts if (t := part(view))) or None
+
+    return joined
 
 
 def field_text(view: Any, field: str) -> str | None:
     """The text a Sigma rule sees for ``field`` on the event behind ``view``."""
-    system = SYSTEM_FIELDS.get(field)
-    if system is not None:
-        return system(view)
-    kind = view[KIND]
-    names = raw_name(kind, field)
-    if isinstance(names, tuple):
-        parts = [_record_text(view, kind, name) for name in names]
-        joined = "\\".join(p for p in parts if p)
-        return joined or None
-    return _record_text(view, kind, names)
+    return reader(view[KIND], field)(view)
 
 
-class SigmaField:
+class SigmaField(str):
     """View key for a Sigma field: the record's text, or with ``fold`` its lower case
-    (Sigma compares text case-insensitively unless ``|cased``)."""
+    (Sigma compares text case-insensitively unless ``|cased``).
+
+    A ``str`` subclass (``"sigma:Image"``, ``"sigma-folded:Image"``) so that the view's
+    dict hashes and compares it in C: a scan looks these keys up hundreds of times per
+    event.  ECS paths are tuples, so the two kinds of keys never collide.
+    """
 
     __slots__ = ("name", "fold", "_plain")
 
-    def __init__(self, name: str, fold: bool = False) -> None:
+    def __new__(cls, name: str, fold: bool = False) -> "SigmaField":
+        self = super().__new__(cls, ("sigma-folded:" if fold else "sigma:") + name)
         self.name, self.fold = name, fold
         self._plain = SigmaField(name) if fold else None
+        return self
 
     def resolve_in(self, view: Any) -> str | None:
         if self._plain is None:
             return field_text(view, self.name)
         value = view[self._plain]
         return value.lower() if value is not None else None
-
-    def __eq__(self, other: object) -> bool:
-        return (type(other) is SigmaField and other.name == self.name  # type: ignore[attr-defined]
-                and other.fold == self.fold)  # type: ignore[attr-defined]
-
-    def __hash__(self) -> int:
-        return hash(("sigma", self.name, self.fold))
 
     def __repr__(self) -> str:
         return f"SigmaField({self.name!r}{', fold=True' if self.fold else ''})"
