@@ -30,6 +30,10 @@ from .prefilter import required_atoms
 from .query import parse_event_query
 
 _TABLE = re.compile(r"^\s*\[\s*rule\s*\]", re.MULTILINE)
+#: Longer queries are refused before parsing: eql's parser needs ~1.8 s for 70,000
+#: characters (a 2,300-term ``or``) and 10 s for a 10,000-term one; the longest upstream
+#: query has 46,906.  Together with ``loader.MAX_RULE_COST`` this bounds one rule's cost.
+MAX_QUERY_CHARS = 64 * 1024
 
 
 class ElasticToml(RuleFormat):
@@ -79,6 +83,9 @@ def rule_from_toml(data: dict[str, Any], source: str) -> Rule:
     query = rule.get("query")
     if not isinstance(query, str) or not query.strip():
         raise RuleLoadError("missing query", name)
+    if len(query) > MAX_QUERY_CHARS:
+        raise RuleLoadError(f"query too large: {len(query)} characters "
+                            f"(at most {MAX_QUERY_CHARS})", name)
     query_ast = parse_event_query(query)  # UnsupportedQuery carries the reason
     note = _text(rule, "note", name)
     version = rule.get("version", metadata.get("version"))

@@ -27,8 +27,9 @@ from .model import Rule, RuleSet, SkippedRule
 
 #: the largest condition (``Compiled.cost``: tests and patterns) a rule may have
 MAX_RULE_COST = 5_000
-#: a rule file larger than this is not read (the largest upstream rule file is ~40 KiB)
-MAX_RULE_FILE_BYTES = 4 << 20
+#: a rule file larger than this is not read (the largest upstream rule file, a Sigma list
+#: of vulnerable drivers' hashes, has 295 KB)
+MAX_RULE_FILE_BYTES = 1 << 20
 _HEAD_CHARS = 8192
 
 

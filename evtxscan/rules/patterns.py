@@ -107,6 +107,23 @@ def glob_matcher(globs: Iterable[Glob], insensitive: bool) -> StringTest:
 _INFIX_LOOP = 8
 
 
+def glob_cost(globs: Iterable[Glob]) -> int:
+    """What testing a value against ``globs`` (one ``glob_matcher``) costs, in tests:
+    exact, prefix and suffix sets are one C-level test each, substrings one each up to
+    ``_INFIX_LOOP`` (then one set search), every other pattern one segment matcher."""
+    infixes = complex_ = 0
+    for glob in globs:
+        glob = normalize_glob(glob)
+        plain = [p for p in glob if isinstance(p, str)]
+        if len(plain) == len(glob) or (len(glob) == 2 and len(plain) == 1 and MANY in glob):
+            continue
+        if len(glob) == 3 and glob[0] == glob[2] == MANY and len(plain) == 1:
+            infixes += 1
+        else:
+            complex_ += 1
+    return 1 + complex_ + (infixes if infixes <= _INFIX_LOOP else 1)
+
+
 def _any_string(value: str) -> bool:
     return True
 

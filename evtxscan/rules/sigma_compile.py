@@ -32,7 +32,7 @@ from .compiler import all_of, any_of
 from .errors import CompileError, RuleLoadError
 from .formats import Compiled
 from .model import Rule
-from .patterns import MANY, glob_matcher, normalize_glob
+from .patterns import MANY, glob_cost, glob_matcher, normalize_glob
 from .prefilter import Atom, Requirement
 from .regex import search_matcher
 from .sigma import SigmaIR
@@ -163,7 +163,7 @@ def _globs(field: str, cased: bool, patterns: list) -> tuple[Condition, int]:
     key = SigmaField(field, fold=not cased)  # a folded value is lower-cased once per event
     globs = [normalize_glob(g, fold=not cased) for g in patterns]
     test = glob_matcher(globs, insensitive=False)
-    cost = 1 + sum(any(not isinstance(p, str) for p in g) for g in globs)
+    cost = glob_cost(globs)
 
     def predicate(view: Any) -> bool:
         value = view[key]
