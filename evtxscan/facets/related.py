@@ -4,6 +4,7 @@ outside; alerts at the same instant are inside)."""
 
 from __future__ import annotations
 
+import bisect
 from collections import defaultdict
 
 from ..graph import ts_us
@@ -12,11 +13,19 @@ from ..timefmt import display
 from .base import WINDOW_HOURS, WINDOW_US, Facet, Subject, ev, iso, join
 
 
+def _alert_us(alert) -> int:
+    return ts_us(alert.timestamp)
+
+
 def prepare(analysis) -> dict[str, list]:
-    """The alerts of each host (lower-case name), once per analysis."""
+    """The alerts of each host (lower-case name) sorted by time, once per analysis: the
+    window of each alert is then a bisection, not a scan of every alert of its host
+    (quadratic: 5,836 alerts spent 137 of 149 s of triage there)."""
     by_host: dict[str, list] = defaultdict(list)
     for a in analysis.alerts:
         by_host[a.host.lower()].append(a)
+    for host_alerts in by_host.values():
+        host_alerts.sort(key=_alert_us)
     return by_host
 
 
@@ -25,7 +34,9 @@ def compute(s: Subject, by_host: dict[str, list]) -> dict:
     t = ts_us(alert.timestamp)
     lo = t - WINDOW_US
     out = []
-    for other in by_host.get(alert.host.lower(), ()):
+    host = by_host.get(alert.host.lower(), [])
+    first = bisect.bisect_left(host, lo, key=_alert_us)
+    for other in host[first:bisect.bisect_right(host, t, key=_alert_us)]:
         if other is alert:
             continue
         u = ts_us(other.timestamp)
