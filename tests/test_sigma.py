@@ -362,11 +362,10 @@ def samples_scan(tmp_path_factory):
     samples = need_shared("evtx-samples")
     folder = need_shared(str(PROCESS_CREATION))
     from evtxscan.analysis import analyze
-    from evtxscan.outputs import write as write_outputs
+    from evtxscan.outputs import WriteOptions, write as write_outputs
     analysis = analyze([str(samples)], rule_paths=[str(folder)], include_default_rules=False)
     out = tmp_path_factory.mktemp("samples-out")
-    write_outputs(analysis, out, ["jsonl"], {"lang": "en", "timezone": "UTC",
-                                            "case": str(out / "case.json")})
+    write_outputs(analysis, out, ["jsonl"], WriteOptions(case=str(out / "case.json")))
     docs = [json.loads(line) for line in (out / "processes.jsonl").open(encoding="utf-8")]
     return analysis, docs
 
