@@ -627,6 +627,10 @@ TEXTS: dict[str, dict[str, str | tuple[str, ...]]] = {
         "en": "This rule has no investigation guide.",
         "zh": "此规则没有调查指南。",
     },
+    "tui.rule_looks_for": {"en": "What the rule looks for", "zh": "规则检测的内容"},
+    "tui.rule_false_positives": {"en": "Known false positives", "zh": "已知误报"},
+    "tui.rule_author": {"en": "Author", "zh": "作者"},
+    "tui.rule_references": {"en": "References", "zh": "参考资料"},
     "tui.guide_progress": {
         "en": "{done} done, {na} n/a, {open} open",
         "zh": "已完成 {done}，不适用 {na}，待办 {open}",

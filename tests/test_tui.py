@@ -565,3 +565,25 @@ def test_scan_path_never_imports_textual():
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
                          text=True, timeout=60)
     assert out.stdout.strip() == "False"
+
+
+async def test_a_sigma_rule_without_a_guide_shows_what_it_looks_for(evidence, tmp_path):
+    """A Sigma rule has no investigation guide: the pane shows its description, false
+    positives, author and references instead of an empty list."""
+    from conftest import need_shared
+    from evtxscan.analysis import analyze
+    seed = need_shared("sigma-rules/rules/windows/process_creation/"
+                       "proc_creation_win_dns_susp_child_process.yml")
+    sigma_analysis = analyze([str(evidence)], rule_paths=[str(seed)], include_default_rules=False)
+    alert = dns_alerts(sigma_analysis)[0]
+    assert alert.rule.format == "sigma" and not checklist(alert.rule)
+    app = make_app(sigma_analysis, tmp_path / "case.json")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        screen = await open_alert(pilot, alert)
+        text = screen.query_one(ChecklistPane).text
+        assert "This rule has no investigation guide." in text
+        assert "What the rule looks for" in text and "CVE-2020-1350 (SigRed)" in text
+        assert "Known false positives\nUnknown" in text
+        assert "Author\nTim Rauch, Elastic (idea)" in text
+        assert "https://www.elastic.co/guide/en/security/current/unusual-child-process-of-dns-exe.html" in text

@@ -598,6 +598,7 @@ class ChecklistPane(Vertical):
             return
         if not items:
             ol.add_option(Option(Text(tr("tui.no_guide", self.lang), style="dim"), disabled=True))
+            ol.add_options(self._rule_facts(alert.rule))
         section = None
         opts: list = []
         first = None
@@ -613,6 +614,22 @@ class ChecklistPane(Vertical):
         ol.add_options(opts)
         ol.highlighted = keep if keep is not None else first
         self._head(alert, case)
+
+    def _rule_facts(self, rule) -> list[Option]:
+        """Without a guide, what the rule itself says (a Sigma rule: its description,
+        false positives, author and references, which its licence asks to keep shown)."""
+        opts: list[Option] = []
+        for key, lines in (("tui.rule_looks_for", [getattr(rule, "description", "")]),
+                           ("tui.rule_false_positives", getattr(rule, "falsepositives", ())),
+                           ("tui.rule_author", [", ".join(getattr(rule, "author", ()))]),
+                           ("tui.rule_references", getattr(rule, "references", ()))):
+            lines = [line for line in lines if line]
+            if not lines:
+                continue
+            opts.append(Option(Text(_text(tr(key, self.lang)), style="bold underline"),
+                               disabled=True))
+            opts.extend(Option(Text(_text(line)), disabled=True) for line in lines)
+        return opts
 
     def refresh_item(self, item_id: str, case) -> None:
         for n, item in enumerate(self.items, 1):
