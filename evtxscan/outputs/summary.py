@@ -10,7 +10,6 @@ import json
 from pathlib import Path
 
 from ..atomicfile import write_bytes
-from ..rules.loader import rule_costs
 from ..textsafe import printable
 
 #: the files this format writes (``outputs.outset`` owns the set they belong to)
@@ -49,6 +48,7 @@ def _copy_totals(analysis) -> dict:
 
 
 def summary_doc(analysis) -> dict:
+    from ..rules.loader import rule_costs  # here: importing eql costs 0.4 s
     doc = {
         "files": [r.to_json() for r in analysis.reports],
         "totals": totals(analysis),
