@@ -35,6 +35,8 @@ _B64 = re.compile(r"^[A-Za-z0-9+/]+={0,2}$")
 _WITH_VALUE = ("version", "inputformat", "outputformat", "windowstyle", "executionpolicy",
                "configurationname", "psconsolefile", "workingdirectory", "settingsfile",
                "custompipename", "ep", "ex", "wd", "if", "of")
+#: What may be wrong with an encoded command (``Decoded.problem``).
+PROBLEMS = ("not_base64", "odd_length", "not_text")
 #: How deep decoded scripts are searched for further encoded commands.
 MAX_DEPTH = 3
 #: At most this many encoded commands are decoded from one command line.

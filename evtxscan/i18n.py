@@ -5,6 +5,8 @@ the reports, the checklist's answers, the telemetry caveats and the TUI.  Keys a
 dotted by who uses them:
 
 ``report.*``            labels of the Markdown, HTML and CSV reports
+``decode.*``            what is wrong with an encoded command (``evtxscan.decode``)
+``severity.*``          a rule's severity; ``status.*`` an alert's status (the case file)
 ``mark.*``              marks on process lines (report trees and the TUI)
 ``answer.*``            the checklist answers' shared phrases (separators, "caveat: ...")
 ``facet.<name>``        a triage facet's heading under Findings (``evtxscan.facets``)
@@ -114,6 +116,37 @@ TEXTS: dict[str, dict[str, str | tuple[str, ...]]] = {
     "report.state_done": {"en": "done", "zh": "已完成"},
     "report.state_n/a": {"en": "n/a", "zh": "不适用"},
     "report.html_lang": {"en": "en", "zh": "zh-CN"},
+    "report.alert_status": {"en": "alert status", "zh": "告警状态"},
+    "report.status_since": {"en": "set {time}", "zh": "设置于 {time}"},
+    "report.decoded": {
+        "en": "decoded {switch} (base64 of UTF-16LE)",
+        "zh": "解码的 {switch}(UTF-16LE 的 base64)",
+    },
+    "report.decoded_nested": {
+        "en": "decoded {switch}, found in the decoded script",
+        "zh": "解码的 {switch}(位于已解码的脚本中)",
+    },
+    # -- decode: why an encoded command could not be decoded as it stands
+    "decode.not_base64": {"en": "not base64: cannot be decoded", "zh": "不是 base64:无法解码"},
+    "decode.odd_length": {
+        "en": "an odd number of bytes: the last byte was dropped",
+        "zh": "字节数为奇数:已丢弃最后一个字节",
+    },
+    "decode.not_text": {
+        "en": "not UTF-16LE text: PowerShell would not run this as a script",
+        "zh": "不是 UTF-16LE 文本:PowerShell 不会将其作为脚本运行",
+    },
+    # -- severity: a rule's severity, as the reports and the TUI show it
+    "severity.critical": {"en": "critical", "zh": "严重"},
+    "severity.high": {"en": "high", "zh": "高"},
+    "severity.medium": {"en": "medium", "zh": "中"},
+    "severity.low": {"en": "low", "zh": "低"},
+    # -- status: what the responder decided about an alert (evtxscan.case.ALERT_STATUSES)
+    "status.open": {"en": "open", "zh": "待处理"},
+    "status.acknowledged": {"en": "acknowledged", "zh": "已确认"},
+    "status.true_positive": {"en": "true positive", "zh": "真阳性"},
+    "status.false_positive": {"en": "false positive", "zh": "误报"},
+    "status.benign": {"en": "benign", "zh": "良性"},
     # -- mark
     "mark.discovery": {"en": "discovery", "zh": "发现"},
     "mark.lolbins": {"en": "LOLBin", "zh": "LOLBin"},

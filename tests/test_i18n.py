@@ -15,7 +15,9 @@ import string
 from pathlib import Path
 
 from evtxscan import i18n
-from evtxscan.case import STATES
+from evtxscan.alerts import SEVERITY_ORDER
+from evtxscan.case import ALERT_STATUSES, STATES
+from evtxscan.decode import PROBLEMS
 from evtxscan.checklist import SECTIONS
 from evtxscan.facets import FACETS
 from evtxscan.facets import exposure
@@ -136,6 +138,9 @@ def _built_keys(codes: set[str]) -> dict[str, set[str]]:
         "mark.": {"mark." + m for m in marks},   # reportdata.mark, TUI proc_label
         "caveat.": {"caveat." + c for c in codes},
         "facet.exposure.": {"facet.exposure." + w for w in exposure.WORDED},
+        "severity.": {"severity." + s for s in SEVERITY_ORDER},
+        "status.": {"status." + s for s in ALERT_STATUSES},
+        "decode.": {"decode." + p for p in PROBLEMS},
         # looked up for every binding; a hidden one may stay in English
         "footer.": {"footer." + b.description for b in _bindings()} & set(TEXTS),
     }

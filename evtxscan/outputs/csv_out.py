@@ -3,8 +3,13 @@
 Spreadsheets execute a cell that starts with ``=``, ``+``, ``-`` or ``@`` (and some
 treat a leading tab or carriage return the same way), and a command line from the
 evidence can start with anything; such cells get a leading ``'`` (OWASP's advice), which
-Excel and LibreOffice show as text.  Everything else keeps the evidence's exact text.
-UTF-8 with a byte-order mark, so Excel reads non-ASCII host names and notes correctly.
+Excel and LibreOffice show as text.  Control characters are shown escaped (``\x1b``) as
+in the Markdown and HTML reports and on the terminal, so ``cat alerts.csv`` cannot clear
+or retitle a terminal (issue 18); JSON keeps the exact text.  UTF-8 with a byte-order
+mark, so Excel reads non-ASCII host names and notes correctly.
+
+``alert_status`` and ``checklist`` come from the case file (the responder's work);
+every other column from the evidence.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import io
 from pathlib import Path
 
 from ..atomicfile import write_bytes
+from ..textsafe import printable
 from ..timefmt import display
 from . import reportdata as rd
 
@@ -23,13 +29,13 @@ FILES = ("alerts.csv",)
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 COLUMNS = ["alert_id", "time_utc", "time_display", "host", "rule", "severity", "risk_score",
-           "parent", "process", "pid", "command_line", "user", "sources", "triage_summary",
-           "checklist"]
+           "parent", "process", "pid", "command_line", "command_line_decoded", "user",
+           "sources", "triage_summary", "checklist", "alert_status"]
 
 
 def neutralize(value) -> str:
-    """A cell a spreadsheet will show, never evaluate."""
-    text = "" if value is None else str(value)
+    """A cell a spreadsheet will show, never evaluate, and a terminal only print."""
+    text = printable("" if value is None else str(value))
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
@@ -43,8 +49,9 @@ def rows(analysis, options=None) -> list[list[str]]:
         out.append([a.id, a.timestamp, display(a.timestamp, opts.tz), a.host, a.rule.name,
                     a.rule.severity, a.rule.risk_score, rd.parent_name(a), a.process.name,
                     "" if a.process.pid is None else a.process.pid,
-                    a.process.cmdline() or "", rd.user_of(a), srcs,
-                    rd.triage_summary(a, opts.lang), prog])
+                    a.process.cmdline() or "", rd.decoded_one_line(a, opts.lang),
+                    rd.user_of(a), srcs, rd.triage_summary(a, opts.lang), prog,
+                    rd.alert_status(opts.case, a.id) or ""])
     return out
 
 

@@ -62,6 +62,12 @@ ul.findings li { margin: 2px 0; }
 .answer { color: #0b4f8a; }
 .caveat { color: var(--hit); }
 .sev-high, .sev-critical { color: var(--alert); font-weight: 600; }
+pre.decoded { background: var(--soft); border: 1px solid var(--line); border-radius: 4px;
+              padding: 6px 10px; margin: 2px 0; white-space: pre-wrap;
+              overflow-wrap: anywhere; }
+.status { white-space: nowrap; font-weight: 600; }
+.status-true_positive { color: var(--alert); }
+.status-false_positive, .status-benign { color: var(--ok); }
 nav.toc a { margin-right: 12px; }
 @media print { section.alert { break-inside: avoid-page; } }
 """
@@ -120,15 +126,27 @@ def render_alert_html(analysis, alert, case=None, lang: str = "en", tz=None) -> 
              f"<h3>{e(display(alert.timestamp, tz))} · {e(alert.host)} · {e(r.name)}</h3>"]
     facts = [(label("alert", lang), f"<code>{e(alert.id)}</code>"),
              (label("rule", lang), f'{e(r.name)} (<span class="sev-{e(r.severity)}">'
-                                   f"{e(r.severity)}</span>, {label('risk', lang)} "
-                                   f"{e(r.risk_score)})"),
+                                   f"{e(rd.severity_text(r.severity, lang))}</span>, "
+                                   f"{label('risk', lang)} {e(r.risk_score)})"),
              (label("process", lang), f"{e(p.name)} (pid {e(p.pid)}) ← "
                                       f"{e(rd.parent_name(alert) or '?')}")]
     if p.cmdline():
         facts.append((label("command_line", lang), _code(p.cmdline())))
+    for d in rd.decoded(alert):
+        text, problem = rd.decoded_text(d, lang)
+        facts.append((rd.decoded_label(d, lang),
+                      (f'<span class="caveat">{e(problem)}</span>' if problem else "")
+                      + (f'<pre class="decoded">{html.escape(text)}</pre>' if text else "")))
     if rd.user_of(alert):
         facts.append((label("user", lang), e(rd.user_of(alert))))
     if case is not None:
+        status = rd.alert_status(case, alert.id)
+        since = rd.status_since(case, alert.id)
+        facts.append((label("alert_status", lang),
+                      f'<span class="status status-{e(status)}">'
+                      f"{e(rd.status_text(status, lang))}</span>"
+                      + (f' <span class="muted">({e(label("status_since", lang, time=since))})'
+                         "</span>" if since else "")))
         done, total = case.progress(alert.id)
         facts.append((label("progress", lang), f"{done}/{total}"))
         if case.alert_note(alert.id):
@@ -227,15 +245,19 @@ def render(analysis, options=None) -> str:
         rows = []
         for a in alerts:
             prog = "/".join(map(str, case.progress(a.id))) if case is not None else ""
+            status = rd.alert_status(case, a.id)
             rows.append([e(display(a.timestamp, tz)), e(a.rule.name),
-                         f'<span class="sev-{e(a.rule.severity)}">{e(a.rule.severity)}</span>',
+                         f'<span class="sev-{e(a.rule.severity)}">'
+                         f"{e(rd.severity_text(a.rule.severity, lang))}</span>",
                          e(rd.parent_name(a)), e(a.process.name), e(a.process.pid),
-                         _code(a.process.cmdline()), e(prog),
-                         f'<a href="#alert-{e(a.id)}"><code>{e(a.id)}</code></a>'])
+                         _code(a.process.cmdline()),
+                         f'<span class="status status-{e(status)}">'
+                         f"{e(rd.status_text(status, lang))}</span>" if status else "",
+                         e(prog), f'<a href="#alert-{e(a.id)}"><code>{e(a.id)}</code></a>'])
         out.append(_table([e(label(k, lang)) for k in ("time", "rule", "severity", "parent",
                                                         "process", "pid", "command_line",
-                                                        "progress", "alert")], rows,
-                          num={5}, nowrap={0, 2, 8}))
+                                                        "alert_status", "progress", "alert")],
+                          rows, num={5}, nowrap={0, 2, 7, 9}))
     out.append(f"<h2>{e(label('details', lang))}</h2>")
     for a in analysis.alerts:
         out.append(render_alert_html(analysis, a, case, lang, tz))

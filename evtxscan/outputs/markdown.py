@@ -23,12 +23,16 @@ from .reportdata import label
 #: the files this format writes (``outputs.outset`` owns the set they belong to)
 FILES = ("report.md",)
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|&~$#!{}])")
+_MD_SPECIAL = re.compile(r"([`*_\[\]<>|&~$#!{}])")
+#: A backslash escapes only ASCII punctuation in CommonMark (and breaks a line at the end
+#: of one); elsewhere it is a literal backslash and needs no escape.
+_MD_BACKSLASH = re.compile(r"\\(?=[!-/:-@\[-`{-~]|$)")
 
 
 def md_text(text) -> str:
-    """Evidence as inline Markdown text that renders literally."""
-    return _MD_SPECIAL.sub(r"\\\1", rd.s(text))
+    """Evidence as inline Markdown text that renders literally, and reads as written in
+    the file too: ``CORP\\bob`` stays one backslash, as no punctuation follows it."""
+    return _MD_SPECIAL.sub(r"\\\1", _MD_BACKSLASH.sub(r"\\\\", rd.s(text)))
 
 
 def md_code(text, *, in_table: bool = False) -> str:
@@ -65,7 +69,9 @@ def _tz(tz) -> tzinfo:
     return parse_timezone(tz) if isinstance(tz, str) or tz is None else tz
 
 
-_BOX = {"open": "[ ]", "done": "[x]", "n/a": "[x]"}
+#: Task-list boxes: only open items and done ones are boxes; an n/a step is ``[-]`` (as
+#: in the TUI), never a ticked box that reads as done.
+_BOX = {"open": "[ ]", "done": "[x]", "n/a": "[-]"}
 
 
 def render_alert_markdown(analysis, alert, case=None, lang: str = "en",
@@ -82,16 +88,27 @@ def render_alert_markdown(analysis, alert, case=None, lang: str = "en",
     lines.append("")
     lines.append(f"- {label('alert', lang)}: `{alert.id}`")
     lines.append(f"- {label('rule', lang)}: {md_text(r.name)} "
-                 f"({label('severity', lang)} {md_text(r.severity)}, "
+                 f"({label('severity', lang)} {md_text(rd.severity_text(r.severity, lang))}, "
                  f"{label('risk', lang)} {r.risk_score})")
     lines.append(f"- {label('process', lang)}: {md_text(p.name)} (pid {p.pid}) ← "
                  f"{label('parent', lang)} {md_text(rd.parent_name(alert) or '?')}")
     if p.cmdline():
         lines.append(f"- {label('command_line', lang)}: {md_code(p.cmdline())}")
+    for d in rd.decoded(alert):
+        text, problem = rd.decoded_text(d, lang)
+        lines.append(f"- {md_text(rd.decoded_label(d, lang))}:"
+                     + (f" {md_text(problem)}" if problem else ""))
+        if text:
+            lines += ["", *("  " + ln for ln in _fenced(text.split("\n"), "powershell")), ""]
     user = rd.user_of(alert)
     if user:
         lines.append(f"- {label('user', lang)}: {md_text(user)}")
     if case is not None:
+        status = rd.alert_status(case, alert.id)
+        since = rd.status_since(case, alert.id)
+        lines.append(f"- {label('alert_status', lang)}: **{md_text(rd.status_text(status, lang))}**"
+                     + (f" ({label('status_since', lang, time=md_text(since))})"
+                        if since else ""))
         done, total = case.progress(alert.id)
         lines.append(f"- {label('progress', lang)}: {done}/{total}")
         note = case.alert_note(alert.id)
@@ -199,14 +216,17 @@ def render(analysis, options=None) -> str:
         rows = []
         for a in alerts:
             prog = "/".join(map(str, case.progress(a.id))) if case is not None else ""
+            status = md_text(rd.status_text(rd.alert_status(case, a.id), lang))
             rows.append([md_text(display(a.timestamp, tz)), md_text(a.rule.name),
-                         md_text(a.rule.severity), md_text(rd.parent_name(a)),
+                         md_text(rd.severity_text(a.rule.severity, lang)),
+                         md_text(rd.parent_name(a)),
                          md_text(a.process.name), str(a.process.pid),
-                         md_code(a.process.cmdline(), in_table=True), prog, f"`{a.id}`"])
+                         md_code(a.process.cmdline(), in_table=True), status, prog,
+                         f"`{a.id}`"])
         lines += _table([label("time", lang), label("rule", lang), label("severity", lang),
                          label("parent", lang), label("process", lang), label("pid", lang),
-                         label("command_line", lang), label("progress", lang),
-                         label("alert", lang)], rows)
+                         label("command_line", lang), label("alert_status", lang),
+                         label("progress", lang), label("alert", lang)], rows)
     lines += ["", f"## {label('details', lang)}", ""]
     for a in analysis.alerts:
         lines.append(render_alert_markdown(analysis, a, case, lang, tz, level=3))

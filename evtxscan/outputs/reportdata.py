@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ..checklist import answer, checklist
 from .. import facets
+from ..decode import Decoded, decode_command_line
 from ..facets.telemetry import caveat_text
 from ..i18n import tr
 from ..textsafe import printable
@@ -104,6 +105,56 @@ def alerts_by_host(analysis) -> dict[str, list]:
     for a in analysis.alerts:
         out.setdefault(a.host, []).append(a)
     return dict(sorted(out.items()))
+
+
+def severity_text(severity: str, lang: str = "en") -> str:
+    """A rule's severity in ``lang`` (``severity.<name>``); an unknown one as it is."""
+    from ..i18n import has
+    return tr("severity." + severity, lang) if has("severity." + severity) else s(severity)
+
+
+def alert_status(case, alert_id: str) -> str | None:
+    """What the responder decided about the alert (``evtxscan.case.ALERT_STATUSES``), and
+    None without a case file.  The status is the responder's, not the evidence's: it
+    lives in the case and in the reports that read it, never in alerts.jsonl."""
+    return case.alert_status(alert_id) if case is not None else None
+
+
+def status_text(status: str | None, lang: str = "en") -> str:
+    return tr("status." + status, lang) if status else ""
+
+
+def status_since(case, alert_id: str) -> str | None:
+    """When the status was last set (UTC), or None if it never was."""
+    entry = case.entry(alert_id) if case is not None else None
+    history = (entry or {}).get("status_history") or []
+    return history[-1].get("at") if history else None
+
+
+def decoded(alert) -> list[Decoded]:
+    """The encoded commands in the alerted process' command line, decoded."""
+    return decode_command_line(alert.process.cmdline())
+
+
+def decoded_label(d: Decoded, lang: str = "en") -> str:
+    """``decoded -enc`` (the switch as written: evidence, made printable)."""
+    key = "report.decoded" if d.depth == 0 else "report.decoded_nested"
+    return tr(key, lang, switch=s(d.switch))
+
+
+def decoded_text(d: Decoded, lang: str = "en") -> tuple[str, str]:
+    """(the decoded script made printable, line breaks kept; what is wrong with it)."""
+    text = printable(d.text, keep_newlines=True) if d.text else ""
+    return text, tr("decode." + d.problem, lang) if d.problem else ""
+
+
+def decoded_one_line(alert, lang: str = "en") -> str:
+    """Every decoded command of the alert in one cell (alerts.csv)."""
+    parts = []
+    for d in decoded(alert):
+        text, problem = decoded_text(d, lang)
+        parts.append(" ".join(p for p in (f"[{decoded_label(d, lang)}]", problem, text) if p))
+    return s("\n".join(parts))
 
 
 def parent_name(alert) -> str:
