@@ -34,6 +34,19 @@ FORMAT = "evtxscan-case"
 VERSION = 1
 
 
+#: The case file's name in a case folder (OUTDIR).
+CASE_NAME = "case.json"
+
+
+def case_path(outdir, case=None) -> Path:
+    """Where ``scan`` and ``tui`` keep the case: one rule for both.  ``--case FILE`` when
+    given, else ``OUTDIR/case.json`` (``-o OUTDIR``), so ``scan EVIDENCE -o case1`` and
+    ``tui EVIDENCE -o case1`` work in the same ``case1/case.json``; alerts exported from
+    the TUI go to OUTDIR beside it (``evtxscan-alert-<id>.md``, which a scan carries over
+    when it replaces the folder's outputs)."""
+    return Path(case) if case else Path(outdir) / CASE_NAME
+
+
 class CaseError(ValueError):
     """The case file cannot be used (where it is, or what it holds); says which and why."""
 

@@ -17,6 +17,8 @@ from .readers import DEFAULT_READER, reader_names, readers
 
 EXIT_OK, EXIT_ALERTS, EXIT_FATAL = 0, 1, 2
 REPORT_FORMATS = ("jsonl", "csv", "md", "html", "graphml")
+#: ``tui``'s case folder when no ``-o`` is given (``scan`` requires one)
+TUI_OUTDIR = "evtxscan-out"
 #: written by every scan (the README promises them); ``-f`` adds the others
 ALWAYS_WRITTEN = ("jsonl", "graphml")
 
@@ -76,7 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="write into an output folder that also holds other files "
                            "(they are kept)")
     scan.add_argument("--case", metavar="FILE",
-                      help="case file with checklist progress (default: OUTDIR/case.json)")
+                      help="case file the reports read: statuses, ticks and notes "
+                           "(default: OUTDIR/case.json, the one the TUI uses with -o OUTDIR)")
     scan.add_argument("--timings", action="store_true",
                       help="print the wall time of each stage on stderr")
     rules = sub.add_parser("rules", help="list the rules that load and those skipped")
@@ -84,7 +87,11 @@ def build_parser() -> argparse.ArgumentParser:
     rules.add_argument("--no-default-rules", action="store_true")
     tui = sub.add_parser("tui", help="walk alerts, process trees and the guide's checklist")
     _common(tui)
-    tui.add_argument("--case", metavar="FILE", help="case file (default: ./evtxscan-case.json)")
+    tui.add_argument("-o", "--output", default=TUI_OUTDIR, metavar="OUTDIR",
+                     help="case folder: case.json and exported alerts (default: "
+                          f"./{TUI_OUTDIR}); give scan's -o OUTDIR to work in its case")
+    tui.add_argument("--case", metavar="FILE",
+                     help="case file (default: OUTDIR/case.json)")
     return ap
 
 
@@ -136,7 +143,8 @@ def _main(argv: list[str] | None) -> int:
 def tui_options(args):
     """``evtxscan tui``'s flags as the TUI's typed options (no Textual import)."""
     from .tui.options import TuiOptions
-    return TuiOptions(paths=tuple(args.paths), case=args.case, backend=args.backend,
+    return TuiOptions(paths=tuple(args.paths), outdir=args.output, case=args.case,
+                      backend=args.backend,
                       jobs=args.jobs, scheduler=args.scheduler, rule_paths=tuple(args.rules),
                       include_default_rules=not args.no_default_rules,
                       lang=args.lang or i18n.DEFAULT, timezone=args.timezone,
@@ -227,8 +235,8 @@ def cmd_scan(args) -> int:
     if fatal is not None:
         return fatal
     # reports read the case: it must never live in the evidence, and must be readable
-    from .case import Case, CaseError, check_outside_evidence
-    case_path = Path(args.case) if args.case else Path(args.output) / "case.json"
+    from .case import Case, CaseError, case_path as case_file, check_outside_evidence
+    case_path = case_file(args.output, args.case)
     try:
         if args.case:  # the default, in OUTDIR, is checked with OUTDIR
             check_outside_evidence(case_path, args.paths)
@@ -272,6 +280,7 @@ def cmd_scan(args) -> int:
 def _scan_into(args, outset, staging: Path) -> int:
     from . import gcpolicy
     from .analysis import analyze
+    from .case import case_path as case_file
     from .outputs import WriteOptions, summary, write
     from .pipeline import ReadOptions
     from .scratch import Scratch
@@ -306,7 +315,7 @@ def _scan_into(args, outset, staging: Path) -> int:
                   "summary.json and `evtxscan rules PATH`", file=sys.stderr)
         formats = list(dict.fromkeys(ALWAYS_WRITTEN + tuple(args.format or ())))
         options = WriteOptions(lang=args.lang, timezone=args.timezone,
-                               case=args.case or str(outset.outdir / "case.json"),
+                               case=str(case_file(outset.outdir, args.case)),
                                jobs=analysis.jobs)
         t0 = time.perf_counter()
         write(analysis, staging, formats, options)

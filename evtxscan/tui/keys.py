@@ -15,17 +15,23 @@ from evtxscan.i18n import DEFAULT, has, tr
 LAYOUT: list[tuple[str, list[tuple[str, str]]]] = [
     ("help.section.everywhere", [
         ("?", "help.help"),
-        ("q", "help.quit"),
-        ("escape", "help.back"),
+        ("q / ctrl+c", "help.quit"),
+        ("escape / backspace", "help.back"),
         ("H", "help.hosts"),
         ("t", "help.timeline"),
+        ("f", "help.files"),
+        ("m", "help.status"),
         ("s", "help.export"),
     ]),
     ("help.section.alerts", [
         ("j / k / ↓ / ↑", "help.alerts.move"),
-        ("g / G", "help.alerts.ends"),
+        ("g / G / home / end", "help.alerts.ends"),
         ("pageup / pagedown", "help.page"),
         ("enter / l", "help.alerts.open"),
+        ("/", "help.alerts.filter"),
+        ("escape", "help.alerts.clear"),
+        ("o", "help.alerts.sort"),
+        ("z", "help.alerts.stack"),
     ]),
     ("help.section.tree", [
         ("j / k / ↓ / ↑", "help.tree.move"),
@@ -56,11 +62,17 @@ LAYOUT: list[tuple[str, list[tuple[str, str]]]] = [
         ("pageup / pagedown", "help.page"),
         ("g / G / home / end", "help.timeline.ends"),
         ("a / A", "help.timeline.alerts"),
+        ("/", "help.timeline.search"),
+        ("n / N", "help.tree.matches"),
         ("enter", "help.timeline.open"),
+    ]),
+    ("help.section.files", [
+        ("j / k / ↓ / ↑ / g / G", "help.files.move"),
     ]),
     ("help.section.dialogs", [
         ("enter", "help.dialogs.save"),
         ("escape", "help.dialogs.cancel"),
+        ("1 / 2 / 3 / 4 / 5", "help.dialogs.status"),
     ]),
 ]
 #: Headings in the left column of the help screen; the rest are on the right.
@@ -102,3 +114,20 @@ def localize_bindings(node, lang: str) -> None:
         by_key[key] = [replace(b, description=tr("footer." + b.description, lang))
                        if has("footer." + b.description) else b for b in bindings]
     node.refresh_bindings()
+
+
+class Localized:
+    """Mixed into our screens and widgets: footer words in the app's language, and on a
+    screen, ``q Quit`` and ``? Help`` first in the footer, so a narrow terminal cuts
+    other keys, never those two."""
+
+    PINNED = ("quit", "help")
+
+    def on_mount(self) -> None:
+        localize_bindings(self, getattr(self.app, "lang", "en"))
+
+    @property
+    def active_bindings(self):
+        bindings = super().active_bindings   # a Screen's; widgets have none
+        pinned = {k: b for k, b in bindings.items() if b.binding.action in self.PINNED}
+        return {**pinned, **{k: b for k, b in bindings.items() if k not in pinned}}

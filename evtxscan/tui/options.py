@@ -15,7 +15,8 @@ from ..sources import SourceOptions
 @dataclass(frozen=True)
 class TuiOptions:
     paths: tuple[str, ...]               # evidence: folders, logs, images, archives
-    case: str | None = None              # --case; None: ./evtxscan-case.json
+    outdir: str = "evtxscan-out"         # -o: the case folder (case.json, exports)
+    case: str | None = None              # --case; None: OUTDIR/case.json
     backend: str = "evtx"                # --backend: the record reader
     jobs: int = 0                        # --jobs; 0: one per core for big evidence
     scheduler: str | None = None         # --scheduler: a Dask scheduler's address

@@ -18,10 +18,18 @@ from textual.widgets.option_list import Option
 from evtxscan.i18n import tr
 from evtxscan.textsafe import printable
 
-from .keys import help_markdown
-from .render import add, safe
-from .widgets import (AlertTable, ChecklistList, ChecklistPane, DetailPane, Localized,
-                      ProcessTree, TimelineView)
+from collections import Counter
+
+from evtxscan.timefmt import display
+
+from .alertlist import AlertList, Context
+from .files import FileList, file_detail
+from .keys import Localized, help_markdown
+from .model import (STACK_MODES, SORTS, AlertFilter, FilterError, Row, alert_rows,
+                    distinct_command_lines, ordered_marks, sort_alerts)
+from .render import (MARK_STYLE, add, decoded_text, mark_word, safe, severity_text,
+                     short_time, status_text)
+from .widgets import ChecklistList, ChecklistPane, DetailPane, ProcessTree, TimelineView
 
 
 #: Seconds the tree cursor must rest on an alerted process before the guide follows it.
@@ -77,73 +85,148 @@ class LoadingScreen(Screen):
 
 # --------------------------------------------------------------------------- alerts
 class AlertsScreen(Localized, Screen):
+    """Every alert (or one host's), stacked, filtered and sorted as asked, with a
+    preview of the row under the cursor."""
+
     BINDINGS = [
         Binding("t", "timeline", "Timeline"),
         Binding("H", "hosts", "Hosts"),
+        Binding("slash", "filter", "Filter"),
+        Binding("m", "status", "Status"),
+        Binding("o", "sort", "Sort"),
+        Binding("z", "stack", "Stack"),
         Binding("s", "export", "Export .md"),
+        Binding("escape", "clear_filter", "Clear filter", show=False),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self.host: str | None = None
+        self.filter = AlertFilter()
+        self.sort = SORTS[0]
+        self.stack_mode = STACK_MODES[0]
+        self.expanded: set[tuple] = set()
+        self.alerts: list = []
+        self.rows: list[Row] = []
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(id="alerts-summary")
-        yield AlertTable(id="alerts")
+        yield AlertList(id="alerts")
+        yield Static(id="alert-preview")
         yield Footer()
 
     def on_mount(self) -> None:
         self.title = tr("tui.title", self.app.lang)
         self.fill()
-        self.query_one(AlertTable).focus()
+        self.query_one(AlertList).focus()
 
-    def fill(self, host: str | None = None) -> None:
+    @property
+    def list(self) -> AlertList:
+        return self.query_one(AlertList)
+
+    def context(self) -> Context:
         app = self.app
-        self.host = host
-        self.alerts = app.view.sorted_alerts(host)
-        table = self.query_one(AlertTable)
-        table.show(self.alerts, app.lang, app.tz, app.progress_text)
+        return Context(app.lang, app.tz, app.tz_name, app.status_of, app.progress_text,
+                       lambda aid: app.view.flags.get(aid, []))
+
+    def fill(self, host: str | None | object = ..., keep: tuple | str | None = None) -> None:
+        """(Re)build the rows: ``host`` (``...``: the current one; None: all hosts), the
+        filter, order and stacking; the cursor stays on ``keep`` (a stack key or an alert
+        id; default: what it is on now)."""
+        app = self.app
+        if host is not ...:
+            self.host = host
+        if keep is None:
+            row = self.list.current if self.rows else None
+            keep = (row.key if row.stacked else row.alert.id) if row is not None else None
+        view = app.view
+        alerts = view.sorted_alerts(self.host)
+        if self.filter:
+            alerts = [a for a in alerts if self.filter.matches(a, app.status_of(a.id),
+                                                                view.flags.get(a.id, []))]
+        self.alerts = sort_alerts(alerts, self.sort, view.suspect, app.status_of)
+        self.rows = alert_rows(self.alerts, self.stack_mode, self.expanded)
+        cursor = next((i for i, r in enumerate(self.rows)
+                       if (r.key == keep and r.stacked) or (not r.stacked and r.alert.id == keep)),
+                      0)
+        self.list.show(self.rows, self.context(), cursor)
+        self._summary()
+        self._preview(self.list.current)
+
+    def _summary(self) -> None:
+        app = self.app
         lang = app.lang
         summary = Text(end="")
+        host = self.host
+        n = len(self.alerts)
         if host is None:
-            summary.append(tr("tui.alerts_count", lang, n=len(self.alerts)), style="bold")
+            summary.append(tr("tui.alerts_count", lang, n=n), style="bold")
             self.sub_title = tr("tui.all_hosts", lang)
         else:
-            summary.append(tr("tui.alerts_host", lang, n=len(self.alerts),
-                              host=printable(host)), style="bold")
+            summary.append(tr("tui.alerts_host", lang, n=n, host=printable(host)), style="bold")
             self.sub_title = printable(host)
+        if len(self.rows) != n:
+            summary.append("  " + tr("tui.in_rows", lang, rows=len(self.rows)), style="dim")
         files = app.analysis.files_by_status
         summary.append("   " + tr("tui.files_status", lang, **files),
-                       style="yellow" if files.get("partial") or files.get("error") else "dim")
+                       style="bold yellow" if files.get("partial") or files.get("error")
+                       else "dim")
         skipped = len(getattr(app.analysis.ruleset, "skipped", []) or [])
         if skipped:
             summary.append("   " + tr("tui.rules_skipped", lang, n=skipped), style="yellow")
+        summary.append("\n")
+        summary.append(tr("tui.sorted_by", lang, order=tr("tui.sort_" + self.sort, lang)),
+                       style="dim")
+        summary.append("  ·  " + tr("tui.stacking", lang,
+                                    mode=tr("tui.stack_" + self.stack_mode, lang)), style="dim")
+        if self.filter:
+            summary.append("  ·  " + tr("tui.filter_shown", lang) + " ", style="bold yellow")
+            add(summary, self.filter.text, "bold yellow")
         if not self.alerts:
-            summary.append("   " + tr("tui.no_alerts", lang), style="dim")
+            summary.append("   " + tr("tui.no_alerts" if not self.filter else
+                                      "tui.no_alerts_filtered", lang), style="dim")
         self.query_one("#alerts-summary", Static).update(summary)
 
     @property
     def current(self):
-        table = self.query_one(AlertTable)
-        if not self.alerts or table.cursor_row is None or table.cursor_row < 0:
-            return None
-        return self.alerts[min(table.cursor_row, len(self.alerts) - 1)]
+        """The alert under the cursor (a stack's first alert)."""
+        row = self.list.current if self.rows else None
+        return row.alert if row is not None else None
+
+    def row_of(self, alert) -> int | None:
+        """The row showing ``alert`` on its own (None: it is inside a closed stack)."""
+        return next((i for i, r in enumerate(self.rows) if not r.stacked and r.alert is alert),
+                    None)
+
+    def stack_of(self, alert) -> int | None:
+        return next((i for i, r in enumerate(self.rows) if r.stacked and alert in r.alerts),
+                    None)
 
     def on_screen_resume(self) -> None:
-        table = self.query_one(AlertTable)
-        for a in getattr(self, "alerts", []):
-            table.set_progress(a.id, self.app.progress_text(a))
+        if self.rows:
+            self.list.refresh_rows()
+            self._preview(self.list.current)
 
-    @on(AlertTable.RowSelected)
-    def _row_selected(self, event: AlertTable.RowSelected) -> None:
-        event.stop()
-        self.action_open()
+    @on(AlertList.Moved)
+    def _moved(self, event: AlertList.Moved) -> None:
+        self._preview(event.row)
+
+    def _preview(self, row: Row | None) -> None:
+        self.query_one("#alert-preview", Static).update(
+            preview_text(row, self.context(), self.app) if row is not None else Text(""))
+
+    def open_row(self, row: Row) -> None:
+        """Enter on a row (called by the list itself, not by a message: keys pressed
+        right after must see the rows this makes)."""
+        if row.stacked:   # Enter shows (or hides) the stack's alerts below it
+            self.expanded.symmetric_difference_update({row.key})
+            self.fill(keep=row.key)
+        else:
+            self.app.investigate(row.alert.host, row.alert)
 
     def action_open(self) -> None:
-        a = self.current
-        if a is not None:
-            self.app.investigate(a.host, a)
+        self.list.action_open()
 
     def action_timeline(self) -> None:
         a = self.current
@@ -158,8 +241,105 @@ class AlertsScreen(Localized, Screen):
     def action_hosts(self) -> None:
         self.app.pick_host()
 
+    def _row_alerts(self) -> list:
+        row = self.list.current if self.rows else None
+        return list(row.alerts) if row is not None else []
+
     def action_export(self) -> None:
-        self.app.export(self.current)
+        self.app.export(self._row_alerts())
+
+    def action_status(self) -> None:
+        alerts = self._row_alerts()
+        if alerts:
+            self.app.choose_status(alerts, lambda: self.fill())
+
+    def action_sort(self) -> None:
+        self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
+        self.fill()
+
+    def action_stack(self) -> None:
+        self.stack_mode = STACK_MODES[(STACK_MODES.index(self.stack_mode) + 1)
+                                      % len(STACK_MODES)]
+        self.expanded.clear()
+        keep = self.current.id if self.current is not None else None
+        self.fill(keep=keep)
+
+    def action_filter(self) -> None:
+        lang = self.app.lang
+        self.app.push_screen(TextPrompt(tr("tui.filter_prompt", lang), self.filter.text,
+                                        hint=tr("tui.filter_hint", lang)), self._filtered)
+
+    def _filtered(self, text: str | None) -> None:
+        if text is None:
+            return
+        try:
+            self.filter = AlertFilter.parse(text, self.app.tz)
+        except FilterError as exc:
+            self.notify(tr(exc.key, self.app.lang, **{k: printable(v) for k, v in
+                                                      exc.params.items()}),
+                        severity="error", markup=False)
+            return
+        self.fill()
+
+    def action_clear_filter(self) -> None:
+        if self.filter:
+            self.filter = AlertFilter()
+            self.fill()
+
+
+def preview_text(row: Row, ctx: Context, app) -> Text:
+    """What the list cannot fit about the row under the cursor: the rule in full, its
+    severity and status, host(s), parent and process with flags, the command line (and
+    its decoded PowerShell), or for a stack how many hosts and command lines it holds."""
+    lang = ctx.lang
+    a = row.alert
+    t = Text(end="")
+    add(t, a.rule.name, "bold")
+    t.append("  ")
+    t.append_text(severity_text(a.rule.severity, lang))
+    t.append(f"  {tr('tui.risk', lang)} {a.rule.risk_score}", style="dim")
+    statuses = Counter(ctx.status_of(x.id) for x in row.alerts)
+    t.append(f"  {tr('tui.col_status', lang)}: ", style="dim")
+    for i, (st, n) in enumerate(statuses.most_common()):
+        if i:
+            t.append(", ")
+        t.append_text(status_text(st, lang))
+        if row.stacked:
+            t.append(f" ×{n}", style="dim")
+    t.append("\n")
+    if row.stacked:
+        hosts = sorted({x.host for x in row.alerts})
+        t.append(tr("tui.stack_line", lang, n=row.count, hosts=len(hosts),
+                    cmdlines=distinct_command_lines(row.alerts),
+                    first=short_time(min(x.timestamp for x in row.alerts), ctx.tz),
+                    last=short_time(max(x.timestamp for x in row.alerts), ctx.tz)),
+                 style="bold")
+        t.append("  ")
+        add(t, ", ".join(hosts), "dim")
+        t.append("\n")
+    else:
+        add(t, a.host, "bold")
+        t.append(f"  {display(a.timestamp, ctx.tz)}", style="dim")
+        t.append("\n")
+    parent = (a.doc.get("process", {}).get("parent", {}) or {})
+    add(t, parent.get("name") or "?")
+    if parent.get("pid") is not None:
+        t.append(f" {parent['pid']}", style="dim")
+    t.append(" → ", style="dim")
+    add(t, a.process.name, "bold")
+    if a.process.pid is not None and not row.stacked:
+        t.append(f" {a.process.pid}", style="dim")
+    for f in ordered_marks(m for x in row.alerts for m in ctx.flags_of(x.id)):
+        t.append(" ")
+        t.append(f"[{mark_word(f, lang)}]", style=MARK_STYLE.get(f, "bold"))
+    t.append("\n")
+    t.append(f"{tr('tui.command_line', lang)}: ", style="dim")
+    add(t, a.process.cmdline() or "-")
+    decoded = decoded_text(a.process.cmdline(), lang)
+    if decoded.plain:
+        t.append("\n")
+        t.append_text(decoded)
+    return t
 
 
 # --------------------------------------------------------------------------- investigate
@@ -167,7 +347,7 @@ class InvestigateScreen(Localized, Screen):
     """The process tree of one host, the selected process, the current alert's guide."""
 
     BINDINGS = [
-        Binding("escape", "back", "Back"),
+        Binding("escape,backspace", "back", "Back"),
         Binding("a", "next_alert(1)", "Next alert"),
         Binding("A", "next_alert(-1)", "Prev alert", show=False),
         Binding("slash", "search", "Search"),
@@ -178,6 +358,7 @@ class InvestigateScreen(Localized, Screen):
         Binding("2", "focus_pane('detail')", "Detail", show=False),
         Binding("3", "focus_pane('checklist-items')", "Checklist", show=False),
         Binding("t", "timeline", "Timeline"),
+        Binding("m", "status", "Status"),
         Binding("H", "hosts", "Hosts", show=False),
         Binding("s", "export", "Export .md"),
     ]
@@ -199,7 +380,7 @@ class InvestigateScreen(Localized, Screen):
         lang = app.lang
         yield Header()
         with Horizontal(id="investigate"):
-            tree = ProcessTree(app.view, self.host, lang, id="tree")
+            tree = ProcessTree(app.view, self.host, lang, app.tz, id="tree")
             tree.border_title = tr("tui.tree", lang)
             yield tree
             with Vertical(id="right"):
@@ -391,25 +572,38 @@ class InvestigateScreen(Localized, Screen):
         self.app.pick_host()
 
     def action_export(self) -> None:
-        self.app.export(self.alert)
+        self.app.export([self.alert] if self.alert is not None else [])
+
+    def action_status(self) -> None:
+        if self.alert is not None:
+            self.app.choose_status([self.alert], lambda: self.show_alert(self.alert))
 
 
 # --------------------------------------------------------------------------- timeline
 class TimelineScreen(Localized, Screen):
-    """The host's processes by time (±48 h around the alert); Enter opens one."""
+    """The host's processes by time (±48 h around the alert); Enter opens one, ``/``
+    searches names and command lines, ``s`` exports the alert of the process under the
+    cursor (else the one the timeline was opened for)."""
 
-    BINDINGS = [Binding("escape", "back", "Back")]
+    BINDINGS = [
+        Binding("escape,backspace", "back", "Back"),
+        Binding("slash", "search", "Search"),
+        Binding("n", "search_next(1)", "Next match", show=False),
+        Binding("N", "search_next(-1)", "Prev match", show=False),
+        Binding("s", "export", "Export .md"),
+    ]
 
     def __init__(self, host: str, alert=None) -> None:
         super().__init__()
         self.host = host
         self.alert = alert
+        self.needle = ""
 
     def compose(self) -> ComposeResult:
         app = self.app
         yield Header()
         yield Static(id="timeline-head")
-        view = TimelineView(app.view, app.lang, app.tz, id="timeline")
+        view = TimelineView(app.view, app.lang, app.tz, app.tz_name, id="timeline")
         yield view
         with VerticalScroll(id="timeline-detail"):
             yield Static(id="timeline-cmdline")
@@ -453,11 +647,38 @@ class TimelineScreen(Localized, Screen):
     def action_back(self) -> None:
         self.dismiss(None)
 
+    def action_search(self) -> None:
+        lang = self.app.lang
+        self.app.push_screen(TextPrompt(tr("tui.search_prompt", lang,
+                                           host=printable(self.host)), self.needle),
+                             self._search_done)
+
+    def _search_done(self, needle: str | None) -> None:
+        if not needle:
+            return
+        self.needle = needle
+        self.action_search_next(1)
+
+    def action_search_next(self, direction: int) -> None:
+        tl = self.query_one(TimelineView)
+        if not self.needle:
+            return
+        i = tl.find(self.needle, direction)
+        if i is None:
+            self.notify(tr("tui.search_none", self.app.lang), timeout=3)
+            return
+        tl.cursor = i
+
+    def action_export(self) -> None:
+        p = self.query_one(TimelineView).current
+        alerts = self.app.view.alerts_by_node.get(p.node, []) if p is not None else []
+        self.app.export(alerts or ([self.alert] if self.alert is not None else []))
+
 
 # --------------------------------------------------------------------------- help
 class HelpScreen(Localized, Screen):
     BINDINGS = [
-        Binding("escape,q,question_mark", "close", "Close"),
+        Binding("escape,backspace,q,question_mark", "close", "Close"),
         Binding("j,down", "scroll(1)", "Down", show=False),
         Binding("k,up", "scroll(-1)", "Up", show=False),
     ]
@@ -488,15 +709,18 @@ class TextPrompt(Localized, ModalScreen[str | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, prompt: str, value: str = "") -> None:
+    def __init__(self, prompt: str, value: str = "", hint: str = "") -> None:
         super().__init__()
         self.prompt = prompt
         self.value = value
+        self.hint = hint
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Static(Text(self.prompt), id="dialog-prompt")
             yield Input(value=self.value, id="dialog-input")
+            if self.hint:
+                yield Static(Text(self.hint, style="dim"), id="dialog-hint")
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
@@ -550,5 +774,94 @@ class HostPicker(Localized, ModalScreen[str | None]):
         self.dismiss(None)
 
 
-__all__ = ["AlertsScreen", "HelpScreen", "HostPicker", "InvestigateScreen", "LoadingScreen",
-           "TextPrompt", "TimelineScreen", "safe"]
+# --------------------------------------------------------------------------- files
+class FilesScreen(Localized, Screen):
+    """Every log read: status, records, recovered, skipped, process events, problems."""
+
+    BINDINGS = [Binding("escape,backspace", "back", "Back")]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(id="files-summary")
+        yield FileList(self.app.lang, id="files")
+        with VerticalScroll(id="file-detail"):
+            yield Static(id="file-text")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        app = self.app
+        lang = app.lang
+        self.title = tr("tui.title", lang)
+        self.sub_title = tr("tui.files_title", lang)
+        from evtxscan.outputs.reportdata import totals
+        self.query_one("#files-summary", Static).update(
+            Text(tr("report.totals", lang, **totals(app.analysis)), style="bold"))
+        fl = self.query_one(FileList)
+        fl.set_reports(list(app.analysis.reports))
+        fl.focus()
+        if not app.analysis.reports:
+            self.query_one("#file-text", Static).update(
+                Text(tr("tui.no_files", lang), style="bold yellow"))
+
+    @on(FileList.Moved)
+    def _moved(self, event: FileList.Moved) -> None:
+        self.query_one("#file-text", Static).update(file_detail(event.report, self.app.lang))
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+
+class StatusPicker(Localized, ModalScreen[str | None]):
+    """What the responder decided about an alert (or every alert of a stack): one of
+    ``evtxscan.case.ALERT_STATUSES``, by its number or with Enter."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel"),
+                *(Binding(str(i), f"pick({i - 1})", show=False) for i in range(1, 6)),
+                Binding("j", "down", show=False), Binding("k", "up", show=False)]
+
+    def __init__(self, n: int, current: str | None) -> None:
+        super().__init__()
+        self.n = n
+        self.current_status = current
+
+    def compose(self) -> ComposeResult:
+        from evtxscan.case import ALERT_STATUSES
+        lang = self.app.lang
+        opts = []
+        for i, st in enumerate(ALERT_STATUSES, 1):
+            t = Text(f"{i}  ", style="bold")
+            t.append_text(status_text(st, lang))
+            if st == self.current_status:
+                t.append("  ←", style="dim")
+            opts.append(Option(t, id=st))
+        with Vertical(id="dialog"):
+            yield Static(Text(tr("tui.status_prompt", lang, n=self.n), style="bold"))
+            yield OptionList(*opts, id="statuses")
+
+    def on_mount(self) -> None:
+        from evtxscan.case import ALERT_STATUSES
+        ol = self.query_one(OptionList)
+        if self.current_status in ALERT_STATUSES:
+            ol.highlighted = ALERT_STATUSES.index(self.current_status)
+        ol.focus()
+
+    @on(OptionList.OptionSelected)
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_pick(self, i: int) -> None:
+        from evtxscan.case import ALERT_STATUSES
+        self.dismiss(ALERT_STATUSES[i])
+
+    def action_down(self) -> None:
+        self.query_one(OptionList).action_cursor_down()
+
+    def action_up(self) -> None:
+        self.query_one(OptionList).action_cursor_up()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+__all__ = ["AlertsScreen", "FilesScreen", "HelpScreen", "HostPicker", "InvestigateScreen",
+           "LoadingScreen", "StatusPicker", "TextPrompt", "TimelineScreen", "safe"]

@@ -1,11 +1,14 @@
 """Thin widgets: each renders engine objects (as safe ``Text``) and posts messages.
 
-* ``AlertTable``     the alerts (DataTable, one row per engine ``Alert``).
-* ``ProcessTree``    a host's process tree, children loaded on expand, in pages.
-* ``DetailPane``     every ECS field of one process and where each record came from.
+* ``ProcessTree``    a host's process tree, children loaded on expand, in pages; each
+                     line fitted to the pane (PIDs and the alert mark never cut).
+* ``DetailPane``     every ECS field of one process, its decoded command, its Sysmon
+                     activity and where each record came from.
 * ``ChecklistPane``  the guide's items for one alert, with answers, ticks and notes.
-* ``TimelineView``   a host's processes by time; a line-API view, so 100k rows scroll
-                     as fast as 100 (a DataTable would build every row up front).
+* ``TimelineView``   a host's processes by time (a ``RowList``: 100k rows scroll as
+                     fast as 100).
+
+The alert list is ``alertlist.AlertList``, the files pane ``files.FileList``.
 """
 
 from __future__ import annotations
@@ -30,68 +33,17 @@ from evtxscan.i18n import tr
 from evtxscan.textsafe import printable
 from evtxscan.timefmt import display
 
-from .keys import localize_bindings
-from .render import SEVERITY_STYLE, add, flatten, proc_label, safe, state_box, value_text
+from .keys import Localized
+from .model import ordered_marks
+from .render import (ALERT_SYMBOL, MARK_STYLE, activity_text, add, decoded_text, flatten,
+                     mark_word, proc_label, state_box, status_text, user_fields, value_text)
+from .rowlist import RowList
 
 #: Children shown per page under one parent; more load on Enter ("… N more").
 PAGE = 200
 
 
 # --------------------------------------------------------------------------- alerts
-class Localized:
-    """Footer words in the app's language (``--lang``)."""
-
-    def on_mount(self) -> None:
-        localize_bindings(self, getattr(self.app, "lang", "en"))
-
-
-class AlertTable(Localized, DataTable):
-    """One row per alert; the row key is the alert id."""
-
-    BINDINGS = [
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
-        Binding("g", "scroll_top", "Top", show=False),
-        Binding("G", "scroll_bottom", "Bottom", show=False),
-        Binding("enter", "select_cursor", "Open tree"),
-        Binding("l", "select_cursor", "Open", show=False),
-    ]
-
-    def __init__(self, **kwargs) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
-
-    def show(self, alerts: list, lang: str, tz, progress) -> None:
-        """(Re)fill with ``alerts``; ``progress(alert) -> str`` gives the guide column."""
-        self.clear(columns=True)
-        self.add_column(tr("tui.col_severity", lang), key="severity")
-        self.add_column(tr("tui.col_time", lang), key="time")
-        self.add_column(tr("tui.col_host", lang), key="host")
-        self.add_column(tr("tui.col_chain", lang), key="chain")
-        self.add_column(tr("tui.col_progress", lang), key="progress")
-        self.add_column(tr("tui.col_cmdline", lang), key="cmdline")
-        for a in alerts:
-            self.add_row(*self.cells(a, tz, progress(a)), key=a.id)
-
-    @staticmethod
-    def cells(alert, tz, progress: str) -> list[Text]:
-        sev = alert.rule.severity
-        parent = (alert.doc.get("process", {}).get("parent", {}) or {}).get("name") or "?"
-        chain = Text(end="")
-        add(chain, parent)
-        chain.append(" → ", style="dim")
-        add(chain, alert.process.name, "bold")
-        return [Text(sev, style=SEVERITY_STYLE.get(sev, "")),
-                safe(display(alert.timestamp, tz)), safe(alert.host), chain,
-                Text(progress, style="dim"),
-                safe(alert.process.cmdline())]
-
-    def set_progress(self, alert_id: str, progress: str) -> None:
-        try:
-            self.update_cell(alert_id, "progress", Text(progress, style="dim"))
-        except Exception:  # the row was filtered away meanwhile
-            pass
-
-
 # --------------------------------------------------------------------------- tree
 @dataclass(frozen=True)
 class More:
@@ -126,13 +78,14 @@ class ProcessTree(Localized, Tree[object]):
             self.node = node
             super().__init__()
 
-    def __init__(self, view, host: str, lang: str, **kwargs) -> None:
+    def __init__(self, view, host: str, lang: str, tz=None, **kwargs) -> None:
         super().__init__("", data=None, **kwargs)
         self.show_root = False
         self.guide_depth = 3
         self.view = view
         self.host = host
         self.lang = lang
+        self.tz = tz
         self._windows: dict[int | None, tuple[int, int]] = {}
         self._tnodes: dict[int, TreeNode] = {}
         self._index: dict[int | None, dict[int, int]] = {}
@@ -144,8 +97,27 @@ class ProcessTree(Localized, Tree[object]):
     def _tnode_of(self, parent: int | None) -> TreeNode:
         return self.root if parent is None else self._tnodes[parent]
 
-    def _label(self, proc) -> Text:
-        return proc_label(proc, self.view.marks.get(proc.node, ()), self.lang)
+    def _label(self, proc, width: int | None = None) -> Text:
+        return proc_label(proc, self.view.marks.get(proc.node, ()), self.lang, tz=self.tz,
+                          width=width)
+
+    def render_label(self, node: TreeNode, base_style, style) -> Text:
+        """A process line fitted to the pane: the room left after the guides and the
+        expand icon, so the name gets an ellipsis and the PID and the alert mark stay
+        (Textual would crop the line at the pane's edge, mid-PID)."""
+        data = node.data
+        if not isinstance(data, int):
+            return super().render_label(node, base_style, style)
+        depth, up = 0, node.parent
+        while up is not None and up is not self.root:
+            depth, up = depth + 1, up.parent
+        icon = ((self.ICON_NODE_EXPANDED if node.is_expanded else self.ICON_NODE)
+                if node.allow_expand else "")
+        room = self.scrollable_content_region.width - depth * self.guide_depth - len(icon)
+        label = self._label(self.view.graph[data], room if room > 0 else None)
+        label.stylize(style)
+        from textual.widgets._tree import TOGGLE_STYLE
+        return Text.assemble((icon, base_style + TOGGLE_STYLE), label)
 
     def _add_proc(self, tparent: TreeNode, proc, **where) -> TreeNode:
         if self.view.has_children(proc.node):
@@ -272,8 +244,9 @@ class ProcessTree(Localized, Tree[object]):
     def _move_to(self, tnode: TreeNode) -> None:
         self.move_cursor(tnode)
         top, height = self.scroll_offset.y, self.scrollable_content_region.height
-        if tnode.line >= 0 and not top <= tnode.line < top + height:
-            # a jump off screen: put the process mid-screen, its context around it
+        if tnode.line >= 0 and not top <= tnode.line < top + height - min(2, height // 4):
+            # a jump off screen (or onto its last lines, where its children would be
+            # hidden): put the process mid-screen, its context around it
             self.scroll_to(y=max(0, tnode.line - height // 2), animate=False)
 
     @property
@@ -443,8 +416,12 @@ class DetailPane(TextView):
             head.append(f"  pid {proc.pid}", style="dim")
         for a in self.view.alerts_by_node.get(node, []):
             head.append("  ")
-            head.append(f"[{tr('mark.alert', lang)}] ", style="bold red")
+            head.append(f"{ALERT_SYMBOL} [{tr('mark.alert', lang)}] ", style="bold red")
             add(head, a.rule.name, "red")
+        others = [m for m in ordered_marks(self.view.marks.get(node, ())) if m != "alert"]
+        for m in others:
+            head.append(" ")
+            head.append(f"[{mark_word(m, lang)}]", style=MARK_STYLE.get(m, "bold"))
         t.append("\n")
         doc = self.view.ecs(node)
         if doc is None:  # a placeholder: known only from its children's records
@@ -459,11 +436,9 @@ class DetailPane(TextView):
         t.append("  ")
         add(t, pr.get("command_line") or "-", "")
         t.append("\n")
-        user = doc.get("user", {})
-        uname = "\\".join(x for x in (user.get("domain"), user.get("name")) if x)
-        if user.get("id"):
-            uname = f"{uname} ({user['id']})" if uname else user["id"]
-        self._field(t, tr("tui.user", lang), uname)
+        t.append_text(decoded_text(pr.get("command_line"), lang))
+        for key, value in user_fields(doc):
+            self._field(t, tr(key, lang), value)
         integ = (pr.get("Ext", {}).get("token", {}) or {}).get("integrity_level_name")
         self._field(t, tr("tui.integrity", lang), integ)
         self._field(t, tr("tui.start", lang), display(proc.start_time, self.tz))
@@ -491,6 +466,8 @@ class DetailPane(TextView):
                 t.append(f"  {k}: ", style="dim")
                 add(t, hashes[k])
                 t.append("\n")
+        t.append_text(activity_text(self.view.activity(node), lang, self.tz,
+                                    sysmon=self.view.has_sysmon(proc.host)))
         sources = (doc.get("evtxscan", {}) or {}).get("sources", [])
         t.append(f"{tr('tui.sources', lang)}:\n", style="bold")
         for s in sources:
@@ -672,6 +649,8 @@ class ChecklistPane(Vertical):
                                na=states.count("n/a"),
                                open=len(states) - states.count("done") - states.count("n/a")),
                             style="dim")
+                head.append(f"  ·  {tr('tui.col_status', self.lang)}: ", style="dim")
+                head.append_text(status_text(case.alert_status(alert.id), self.lang))
                 note = case.alert_note(alert.id)
                 if note:
                     head.append(f"\n{tr('tui.alert_note', self.lang)}: ", style="yellow")
@@ -696,27 +675,14 @@ def _text(s: str) -> str:
 
 
 # --------------------------------------------------------------------------- timeline
-class TimelineView(Localized, ScrollView, can_focus=True):
+class TimelineView(RowList):
     """A host's processes by start time, one line each; renders only what is visible."""
 
-    COMPONENT_CLASSES = {"timeline--cursor"}
-    DEFAULT_CSS = """
-    TimelineView > .timeline--cursor { background: $accent 40%; text-style: bold; }
-    TimelineView:focus > .timeline--cursor { background: $accent; }
-    """
     BINDINGS = [
-        Binding("j,down", "move(1)", "Down", show=False),
-        Binding("k,up", "move(-1)", "Up", show=False),
-        Binding("pagedown", "page(1)", "Page down", show=False),
-        Binding("pageup", "page(-1)", "Page up", show=False),
-        Binding("g,home", "jump(0)", "First", show=False),
-        Binding("G,end", "jump(-1)", "Last", show=False),
         Binding("a", "next_alert(1)", "Next alert"),
         Binding("A", "next_alert(-1)", "Prev alert", show=False),
         Binding("enter", "open", "Open in tree"),
     ]
-
-    cursor = reactive(0, always_update=True)
 
     class Moved(Message):
         def __init__(self, proc) -> None:
@@ -728,38 +694,46 @@ class TimelineView(Localized, ScrollView, can_focus=True):
             self.proc = proc
             super().__init__()
 
-    def __init__(self, view, lang: str, tz, **kwargs) -> None:
+    def __init__(self, view, lang: str, tz, tz_name: str = "UTC", **kwargs) -> None:
         super().__init__(**kwargs)
         self.view = view
         self.lang = lang
         self.tz = tz
+        self.tz_name = tz_name
         self.procs: list = []
-        self._cache: dict[int, list[Segment]] = {}
 
     def set_rows(self, procs: list, cursor: int = 0) -> None:
         self.procs = procs
-        self._cache.clear()
-        self.virtual_size = Size(self.size.width, len(procs))
-        self.cursor = max(0, min(cursor, len(procs) - 1))
-        self.call_after_refresh(self._show_cursor)
-
-    def on_resize(self) -> None:
-        self.virtual_size = Size(self.scrollable_content_region.width, len(self.procs))
-
-    def _show_cursor(self) -> None:
-        h = self.scrollable_content_region.height or 1
-        self.scroll_to(y=max(0, self.cursor - h // 2), animate=False)
+        self.reset(cursor)
 
     @property
     def current(self):
         return self.procs[self.cursor] if self.procs else None
 
-    def row_text(self, i: int) -> Text:
+    def row_count(self) -> int:
+        return len(self.procs)
+
+    #: width of the time column (``2026-03-10T02:14:07.250000+05:30``)
+    TIME_W = 32
+    #: width of the process column
+    PROC_W = 40
+
+    def header_text(self, width: int) -> Text:
+        t = Text(end="", style="bold")
+        t.append(tr("tui.col_time", self.lang, tz=self.tz_name).ljust(self.TIME_W))
+        t.append(" ")
+        t.append(tr("tui.col_process", self.lang).ljust(self.PROC_W))
+        t.append(" ")
+        t.append(tr("tui.col_parent_cmdline", self.lang))
+        return t
+
+    def row_text(self, i: int, width: int) -> Text:
         p = self.procs[i]
         t = Text(no_wrap=True, end="")
-        t.append(display(p.start_time, self.tz).ljust(29), style="dim")
-        label = proc_label(p, self.view.marks.get(p.node, ()), self.lang)
-        label.pad_right(max(0, 40 - label.cell_len))
+        t.append(display(p.start_time, self.tz).ljust(self.TIME_W), style="dim")
+        t.append(" ")
+        label = proc_label(p, self.view.marks.get(p.node, ()), self.lang, width=self.PROC_W)
+        label.pad_right(max(0, self.PROC_W - label.cell_len))
         t.append_text(label)
         par = self.view.graph.parent(p.node)
         t.append(" ← ", style="dim")
@@ -768,68 +742,33 @@ class TimelineView(Localized, ScrollView, can_focus=True):
         add(t, p.cmdline() or "")
         return t
 
-    def _segments(self, i: int, style) -> list[Segment]:
-        row = self.row_text(i)
-        row.style = style           # the widget's (or cursor's) colours under the row's own
-        return list(row.render(self.app.console))
+    def moved(self, i: int) -> None:
+        self.post_message(self.Moved(self.procs[i]))
 
-    def render_line(self, y: int) -> Strip:
-        scroll_x, scroll_y = self.scroll_offset
-        i = scroll_y + y
-        width = self.size.width
-        base = self.rich_style
-        if i >= len(self.procs):
-            return Strip.blank(width, base)
-        if i == self.cursor:
-            style = base + self.get_component_rich_style("timeline--cursor")
-            segs = self._segments(i, style)
-        else:
-            style = base
-            segs = self._cache.get(i)
-            if segs is None:
-                if len(self._cache) > 2000:
-                    self._cache.clear()
-                segs = self._cache[i] = self._segments(i, base)
-        return Strip(segs).crop_extend(scroll_x, scroll_x + width, style)
+    def opened(self, i: int) -> None:
+        self.post_message(self.Opened(self.procs[i]))
 
-    def watch_cursor(self, old: int, new: int) -> None:
-        self._refresh_row(old)
-        self._refresh_row(new)
-        self.scroll_to_region_of(new)
-        if self.procs:
-            self.post_message(self.Moved(self.procs[new]))
-
-    def _refresh_row(self, i: int) -> None:
-        from textual.geometry import Region
-        y = i - self.scroll_offset.y
-        if 0 <= y < self.size.height:
-            self.refresh(Region(0, y, self.size.width, 1))
-
-    def scroll_to_region_of(self, i: int) -> None:
-        from textual.geometry import Region
-        self.scroll_to_region(Region(0, i, 1, 1), animate=False, immediate=True)
-
-    def action_move(self, delta: int) -> None:
-        if self.procs:
-            self.cursor = max(0, min(len(self.procs) - 1, self.cursor + delta))
-
-    def action_page(self, direction: int) -> None:
-        self.action_move(direction * max(1, self.scrollable_content_region.height - 1))
-
-    def action_jump(self, where: int) -> None:
-        if self.procs:
-            self.cursor = where if where >= 0 else len(self.procs) - 1
+    def find(self, needle: str, direction: int = 1, start: int | None = None) -> int | None:
+        """The next process (from the cursor, wrapping) whose name or command line holds
+        ``needle`` (any case), or None."""
+        n = needle.lower()
+        count = len(self.procs)
+        if not n or not count:
+            return None
+        i = self.cursor if start is None else start
+        for _ in range(count):
+            i = (i + direction) % count
+            p = self.procs[i]
+            if n in (p.name or "").lower() or n in (p.cmdline() or "").lower():
+                return i
+        return None
 
     def action_next_alert(self, direction: int) -> None:
         n = len(self.procs)
         i = self.cursor
         for _ in range(n):
             i = (i + direction) % n
-            if i < n and self.procs[i].node in self.view.alerts_by_node:
+            if self.procs[i].node in self.view.alerts_by_node:
                 self.cursor = i
                 return
         self.notify(tr("tui.no_more_alerts", self.lang), timeout=2)
-
-    def action_open(self) -> None:
-        if self.procs:
-            self.post_message(self.Opened(self.procs[self.cursor]))
