@@ -24,7 +24,8 @@ from evtxscan.tui.keys import KEYS, help_markdown
 from evtxscan.tui.options import TuiOptions
 from evtxscan.tui.screens import (AlertsScreen, HelpScreen, HostPicker, InvestigateScreen,
                                   TimelineScreen)
-from evtxscan.tui.widgets import AlertTable, ChecklistPane, DetailPane, ProcessTree, TimelineView
+from evtxscan.tui.alertlist import AlertList
+from evtxscan.tui.widgets import ChecklistPane, DetailPane, ProcessTree, TimelineView
 
 SIZE = (120, 36)
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,15 +49,23 @@ async def ready(pilot) -> None:
 
 
 async def open_alert(pilot, alert) -> InvestigateScreen:
-    """Move the alert list's cursor to ``alert`` (g, then j) and press Enter."""
+    """Move the alert list's cursor to ``alert`` (g, then j) and press Enter; an alert
+    inside a stack: Enter on the stack first shows its alerts below it."""
     app = pilot.app
     screen = app.screen
     assert isinstance(screen, AlertsScreen)
-    want = screen.alerts.index(alert)
-    table = screen.query_one(AlertTable)
-    await pilot.press("g", *["j"] * want, "enter")
+    lst = screen.query_one(AlertList)
+    want = screen.row_of(alert)
+    if want is None:
+        stack = screen.stack_of(alert)
+        await pilot.press("g", *["j"] * stack, "enter")
+        await pilot.pause()
+        want = screen.row_of(alert)
+    await pilot.press("g", *["j"] * want)
     await pilot.pause()
-    assert table.cursor_row == want
+    assert lst.cursor == want and lst.current.alert is alert
+    await pilot.press("enter")
+    await pilot.pause()
     assert isinstance(app.screen, InvestigateScreen)
     return app.screen
 
@@ -68,10 +77,11 @@ def rendered(widget) -> str:
 
 
 def tree_lines(tree: ProcessTree) -> list[str]:
+    """Each line's label as stored (before fitting), the alert's "! " left out."""
     out = []
     for i in range(tree.last_line + 1):
         node = tree.get_node_at_line(i)
-        out.append(node.label.plain)
+        out.append(node.label.plain.removeprefix("! "))
     return out
 
 
@@ -87,17 +97,18 @@ def dc01_cmd(analysis):
 
 # --------------------------------------------------------------------------- loading
 async def test_loads_evidence_in_a_worker_then_lists_every_alert(evidence, analysis, tmp_path):
-    """Started on paths (no analysis given): the worker reads the evidence and the
-    list shows one row per engine alert, most severe then oldest first."""
+    """Started on paths (no analysis given): the worker reads the evidence and every
+    engine alert is in the list (a row, or a stack's), most severe then oldest first."""
     app = EvtxScanApp([str(evidence)], tmp_path / "case.json")
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        table = app.screen.query_one(AlertTable)
-        assert table.row_count == len(analysis.alerts) == len(app.analysis.alerts)
-        assert {r.value for r in table.rows} == {a.id for a in analysis.alerts}
-        text = rendered(table)
-        assert "DC01.corp.example" in text and "dns.exe → cmd.exe" in text
-        assert "0/" in text  # guide progress column
+        screen = app.screen
+        lst = screen.query_one(AlertList)
+        assert len(screen.alerts) == len(analysis.alerts) == len(app.analysis.alerts)
+        assert {a.id for r in lst.rows for a in r.alerts} == {a.id for a in analysis.alerts}
+        text = rendered(lst)
+        assert "DNS03 " in text and "DC01.corp.e…" in text and "dns.exe → cmd.exe" in text
+        assert "0/19" in text  # guide progress column
     assert (tmp_path / "case.json").exists()  # the case is created at load time
 
 
@@ -144,7 +155,7 @@ async def test_every_dns_alert_opens_the_tree_on_its_process(analysis, tmp_path)
             screen = await open_alert(pilot, alert)
             tree = screen.query_one(ProcessTree)
             assert tree.cursor_proc == alert.process.node, alert.process_line()
-            assert tree.cursor_node.label.plain.startswith(alert.process.name)
+            assert tree.cursor_node.label.plain.startswith("! " + alert.process.name)
             assert "[ALERT]" in tree.cursor_node.label.plain
             for anc in analysis.graph.ancestors(alert.process.node):
                 assert tree._tnodes[anc.node].is_expanded
@@ -189,13 +200,14 @@ async def test_dc01_tree_shows_the_chain_and_the_subtree(analysis, tmp_path):
         assert any("WerFault.exe" in ln and "[WerFault]" in ln for ln in lines)
         assert any("rundll32.exe" in ln and "[LOLBin]" in ln for ln in lines)
         painted = rendered(screen.query_one(ProcessTree))
-        assert "cmd.exe 6404 [ALERT]" in painted
+        assert "! cmd.exe 6404 [ALERT]" in painted
         # the detail pane: every ECS field of the process, and the facts a responder reads
         from evtxscan.tui.render import flatten
         text = screen.query_one(DetailPane).text
         for key, _ in flatten(analysis.graph.ecs(alert.process.node)):
             assert f"  {key}: " in text
-        for label in ("User: NT AUTHORITY\\SYSTEM", "Integrity: system", "Start: ",
+        for label in ("User (Sysmon User field): NT AUTHORITY\\SYSTEM", "Integrity: system",
+                      "Start: ",
                       "End: ", "sha256: ", "Source records:"):
             assert label in text
 
@@ -329,8 +341,8 @@ async def test_tick_note_quit_reopen_keeps_everything(analysis, tmp_path):
     app = make_app(analysis, case)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        table_text = rendered(app.screen.query_one(AlertTable))
-        assert "2/" in table_text               # progress of that alert
+        table_text = rendered(app.screen.query_one(AlertList))
+        assert "2/38" in table_text             # progress of that alert's stack
         screen = await open_alert(pilot, alert)
         text = screen.query_one(ChecklistPane).text
         assert "[x] 1." in text and "[-] 2." in text
@@ -341,9 +353,14 @@ async def test_tick_note_quit_reopen_keeps_everything(analysis, tmp_path):
     assert json.loads(case.read_text())["alerts"][alert.id]["items"][first.id]["state"] == "open"
 
 
-def test_case_file_defaults_to_cwd_and_never_inside_evidence(evidence, tmp_path, monkeypatch):
+def test_case_file_defaults_to_the_case_folder_and_never_inside_evidence(evidence, tmp_path,
+                                                                         monkeypatch):
+    """Issue 18: one rule for scan and tui, OUTDIR/case.json (tui's OUTDIR defaults to
+    ./evtxscan-out); --case FILE overrides it."""
     monkeypatch.chdir(tmp_path)
-    assert resolve_case_path(None, [str(evidence)]) == tmp_path / "evtxscan-case.json"
+    assert resolve_case_path(None, [str(evidence)]) == tmp_path / "evtxscan-out" / "case.json"
+    assert resolve_case_path(None, [str(evidence)], "case1") == tmp_path / "case1" / "case.json"
+    assert resolve_case_path("my.json", [str(evidence)], "case1") == tmp_path / "my.json"
     with pytest.raises(ValueError):
         resolve_case_path(str(evidence / "case.json"), [str(evidence)])
     monkeypatch.chdir(evidence)
@@ -407,7 +424,7 @@ async def test_hostile_command_line_renders_literally(analysis, tmp_path):
     app = make_app(analysis, tmp_path / "case.json", )
     async with app.run_test(size=(400, 36)) as pilot:
         await ready(pilot)
-        table_text = rendered(app.screen.query_one(AlertTable))
+        table_text = rendered(app.screen.query_one(AlertList))
         for s in HOSTILE:
             assert s in table_text, s
         assert "\x1b" not in table_text and "\x03" not in table_text
@@ -524,10 +541,13 @@ async def test_help_shows_every_key(analysis, tmp_path):
     names = {"question_mark": "?", "slash": "/", "minus": "-", "escape": "escape",
              "enter": "enter", "space": "space", "right": "→", "left": "←", "down": "↓",
              "up": "↑", "home": "home", "end": "end", "pageup": "pageup",
-             "pagedown": "pagedown", "tab": "tab"}
+             "pagedown": "pagedown", "tab": "tab", "backspace": "backspace",
+             "ctrl+c": "ctrl+c"}
+    from evtxscan.tui import alertlist, files, rowlist
     classes = [app_mod.EvtxScanApp, screens.AlertsScreen, screens.InvestigateScreen,
                screens.TimelineScreen, screens.HelpScreen, screens.TextPrompt,
-               screens.HostPicker, widgets.AlertTable, widgets.ProcessTree,
+               screens.HostPicker, screens.FilesScreen, screens.StatusPicker,
+               alertlist.AlertList, files.FileList, rowlist.RowList, widgets.ProcessTree,
                widgets.DetailPane, widgets.ChecklistList, widgets.TimelineView]
     documented = set()
     for _, rows in KEYS:

@@ -32,13 +32,14 @@ STATUS_SHORT = {"open": "tui.status_short_open", "acknowledged": "tui.status_sho
 COLUMNS = (("sev", "tui.col_severity", 6, 14), ("status", "tui.col_status", 4, 14),
            ("count", "tui.col_count", 3, 6), ("time", "tui.col_time", 14, 32),
            ("host", "tui.col_host", 8, 28), ("rule", "tui.col_rule", 10, 56),
-           ("process", "tui.col_process", 10, 60), ("guide", "tui.col_progress", 5, 7),
+           ("process", "tui.col_process", 10, 48), ("guide", "tui.col_progress", 5, 7),
            ("cmd", "tui.col_cmdline", 20, 0))
 #: what gives way, in order, when the columns do not fit
 DEGRADE = ("cmd", "guide", "parent", "year", "status_short")
-#: shrunk (ellipsis) after every degradation: the command line first, then the others
-#: in proportion to their room
-SHRINK = ("cmd", "process", "rule", "host")
+#: shortened (ellipsis) in proportion to their width before anything gives way
+SHRINK = ("process", "rule", "host")
+#: ... but not below this share of their natural width, until nothing else can give way
+KEEP = 0.6
 
 
 @dataclass(frozen=True)
@@ -204,9 +205,11 @@ def _variant(key: str, applied: set[str]) -> str:
 
 def columns_for(width: int, rows: list[dict[str, Text]]) -> tuple[dict[str, int], set[str]]:
     """Widths of the columns at ``width`` for these cells (header first): each as wide as
-    its widest cell within its bounds; when that is too wide, ``DEGRADE`` in order, then
-    ``SHRINK`` the text columns towards their narrowest, then drop columns from the
-    right.  The command line, last, takes what is left."""
+    its widest cell within its bounds.  When that is too wide, host, rule and process
+    first give up room in proportion (down to ``KEEP`` of their width), and then what
+    ``DEGRADE`` lists gives way, one after the other; at the end they shrink to their
+    narrowest and columns are dropped from the right.  The command line, last, takes what
+    is left."""
     applied: set[str] = set()
     bounds = {key: (lo, hi) for key, _, lo, hi in COLUMNS}
 
@@ -224,20 +227,32 @@ def columns_for(width: int, rows: list[dict[str, Text]]) -> tuple[dict[str, int]
         shown = [w for w in ws.values() if w > 0]
         return sum(shown) + len(shown) - 1
 
+    def shrink(ws: dict[str, int], keep: float) -> dict[str, int]:
+        ws = dict(ws)
+        if "cmd" in ws:
+            ws["cmd"] = bounds["cmd"][0]
+        over = total(ws) - width
+        if over > 0:   # host, rule and process give up room in proportion to theirs
+            floor = {k: max(bounds[k][0], int(ws[k] * keep)) for k in SHRINK if k in ws}
+            slack = {k: ws[k] - floor[k] for k in floor}
+            room = sum(slack.values())
+            for k, v in slack.items():
+                ws[k] -= min(v, -(-over * v // room)) if room else 0
+        return ws
+
     ws = widths()
-    for step in DEGRADE:
+    for step in (None, *DEGRADE):
+        if step is not None:
+            applied.add(step)
+        ws = widths()
         if total(ws) <= width:
             break
-        applied.add(step)
-        ws = widths()
-    if "cmd" in ws and total(ws) > width:
-        ws["cmd"] = max(bounds["cmd"][0], ws["cmd"] - (total(ws) - width))
-    over = total(ws) - width
-    if over > 0:   # host, rule and process give up room in proportion to what they have
-        slack = {k: ws[k] - bounds[k][0] for k in SHRINK if k in ws and k != "cmd"}
-        room = sum(slack.values())
-        for k, v in slack.items():
-            ws[k] -= min(v, -(-over * v // room)) if room else 0
+        shrunk = shrink(ws, KEEP)
+        if total(shrunk) <= width:
+            ws = shrunk
+            break
+    else:
+        ws = shrink(ws, 0)
     while total(ws) > width and len(ws) > 1:
         ws.pop(list(ws)[-1])
     if "cmd" in ws:

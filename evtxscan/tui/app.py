@@ -23,11 +23,14 @@ from textual.message import Message
 from evtxscan.i18n import tr
 from evtxscan.pipeline import ReadOptions
 
+from . import cjkwrap
 from .keys import localize_bindings
 from .model import View
 from .options import TuiOptions
 from .screens import (AlertsScreen, FilesScreen, HelpScreen, HostPicker, InvestigateScreen,
                       LoadingScreen, StatusPicker, TimelineScreen)
+
+cjkwrap.install()   # Chinese text breaks between ideographs, never inside a file name
 
 #: the case file ``evtxscan tui`` used before OUTDIR/case.json (issue 18)
 OLD_DEFAULT_CASE = "evtxscan-case.json"

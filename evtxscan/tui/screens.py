@@ -1,10 +1,11 @@
 """The screens: loading, alert list, investigation (tree + detail + checklist), timeline,
-help, and small dialogs (note, search, host).  They arrange widgets and route keys to
-the app, which owns the analysis and the case file."""
+files, help, and small dialogs (note, search, filter, host, status).  They arrange
+widgets and route keys to the app, which owns the analysis and the case file."""
 
 from __future__ import annotations
 
 import time
+from collections import Counter
 
 from rich.text import Text
 from textual import on
@@ -15,11 +16,9 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Header, Input, Markdown, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 
+from evtxscan.case import ALERT_STATUSES
 from evtxscan.i18n import tr
 from evtxscan.textsafe import printable
-
-from collections import Counter
-
 from evtxscan.timefmt import display
 
 from .alertlist import AlertList, Context
@@ -816,7 +815,8 @@ class StatusPicker(Localized, ModalScreen[str | None]):
     ``evtxscan.case.ALERT_STATUSES``, by its number or with Enter."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel"),
-                *(Binding(str(i), f"pick({i - 1})", show=False) for i in range(1, 6)),
+                *(Binding(str(i), f"pick({i - 1})", show=False)
+                  for i in range(1, len(ALERT_STATUSES) + 1)),
                 Binding("j", "down", show=False), Binding("k", "up", show=False)]
 
     def __init__(self, n: int, current: str | None) -> None:
@@ -825,7 +825,6 @@ class StatusPicker(Localized, ModalScreen[str | None]):
         self.current_status = current
 
     def compose(self) -> ComposeResult:
-        from evtxscan.case import ALERT_STATUSES
         lang = self.app.lang
         opts = []
         for i, st in enumerate(ALERT_STATUSES, 1):
@@ -839,7 +838,6 @@ class StatusPicker(Localized, ModalScreen[str | None]):
             yield OptionList(*opts, id="statuses")
 
     def on_mount(self) -> None:
-        from evtxscan.case import ALERT_STATUSES
         ol = self.query_one(OptionList)
         if self.current_status in ALERT_STATUSES:
             ol.highlighted = ALERT_STATUSES.index(self.current_status)
@@ -850,7 +848,6 @@ class StatusPicker(Localized, ModalScreen[str | None]):
         self.dismiss(event.option.id)
 
     def action_pick(self, i: int) -> None:
-        from evtxscan.case import ALERT_STATUSES
         self.dismiss(ALERT_STATUSES[i])
 
     def action_down(self) -> None:
