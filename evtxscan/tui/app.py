@@ -108,6 +108,7 @@ class EvtxScanApp(App):
         self.signalled: int | None = None
         self.handle_signals = False
         self._cancel = threading.Event()
+        self._writing = threading.Event()
         self._loader: threading.Thread | None = None
         self._guides: dict[str, tuple[list, dict]] = {}
         self._host_screens: dict[str, str] = {}
@@ -164,7 +165,11 @@ class EvtxScanApp(App):
             from evtxscan.case import Case
             if self._cancel.is_set():
                 return
-            case = Case.open(self.case_path, analysis, self.paths)
+            self._writing.set()        # quitting now waits for this write (atomic)
+            try:
+                case = Case.open(self.case_path, analysis, self.paths)
+            finally:
+                self._writing.clear()
         except Cancelled:
             return
         except Exception as exc:  # shown to the responder; q quits with status 2
@@ -414,8 +419,26 @@ def run(options: TuiOptions) -> int:
         if app.signalled != signal.SIGHUP:   # a closed terminal has no one to tell
             print(f"evtxscan: interrupted; ticks, notes and statuses are saved in "
                   f"{printable(str(case_path))}", file=sys.stderr)
-        return 128 + app.signalled
-    if app.failed:
+        code = 128 + app.signalled
+    elif app.failed:
         print(f"evtxscan: error: {printable(app.failed)}", file=sys.stderr)
-        return EXIT_FATAL
-    return EXIT_OK
+        code = EXIT_FATAL
+    else:
+        code = EXIT_OK
+    _leave_loader(app, code)
+    return code
+
+
+def _leave_loader(app: EvtxScanApp, code: int) -> None:
+    """Quit while the evidence is still being read: the reader (a daemon thread, and
+    the rule loader's pool thread, which the interpreter would wait for) is left behind
+    by ending the process now, its scratch folder already gone; only a case file being
+    written is waited for, so it is whole."""
+    loader = app._loader
+    if loader is None or not loader.is_alive():
+        return
+    loader.join(timeout=10 if app._writing.is_set() else 0.2)
+    if loader.is_alive() or threading.active_count() > 1:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
