@@ -18,6 +18,8 @@ from evtxscan import i18n
 from evtxscan.alerts import SEVERITY_ORDER
 from evtxscan.case import ALERT_STATUSES, STATES
 from evtxscan.decode import PROBLEMS
+from evtxscan.facets.activity import ACTIVITY_KINDS
+from evtxscan.tui.model import SORTS, STACK_MODES
 from evtxscan.checklist import SECTIONS
 from evtxscan.facets import FACETS
 from evtxscan.facets import exposure
@@ -118,8 +120,8 @@ def _bindings():
     """Every binding our TUI classes declare (the footer shows those with ``show``)."""
     from textual.binding import Binding
 
-    from evtxscan.tui import app, screens, widgets
-    for mod in (app, screens, widgets):
+    from evtxscan.tui import alertlist, app, files, rowlist, screens, widgets
+    for mod in (app, screens, widgets, alertlist, files, rowlist):
         for cls in vars(mod).values():
             if isinstance(cls, type) and cls.__module__ == mod.__name__:
                 for b in cls.__dict__.get("BINDINGS", ()):
@@ -141,6 +143,10 @@ def _built_keys(codes: set[str]) -> dict[str, set[str]]:
         "severity.": {"severity." + s for s in SEVERITY_ORDER},
         "status.": {"status." + s for s in ALERT_STATUSES},
         "decode.": {"decode." + p for p in PROBLEMS},
+        # the TUI's alert list (evtxscan.tui.model) and process pane
+        "tui.sort_": {"tui.sort_" + o for o in SORTS},
+        "tui.stack_": {"tui.stack_" + m for m in STACK_MODES},
+        "tui.activity_": {"tui.activity_" + k for k in ACTIVITY_KINDS.values()},
         # looked up for every binding; a hidden one may stay in English
         "footer.": {"footer." + b.description for b in _bindings()} & set(TEXTS),
     }

@@ -4,6 +4,7 @@ the first problem (all of a file's problems, with their offsets, under the list)
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.message import Message
 
@@ -14,10 +15,11 @@ from .render import add, fit, fit_left
 from .rowlist import RowList
 
 STATUS_STYLE = {"ok": "green", "partial": "bold yellow", "error": "bold red"}
-#: (i18n key of the title, width) of the number columns, after the status
-NUMBERS = (("tui.col_records", 9), ("tui.col_recovered", 9), ("tui.col_skipped", 9),
-           ("tui.col_process_events", 9))
-#: the path column's share of what is left (the problem gets the rest)
+#: i18n keys of the titles of the number columns, after the status
+NUMBERS = ("tui.col_records", "tui.col_recovered", "tui.col_skipped", "tui.col_process_events")
+#: from this width on, the first problem has a column; the path takes this share of
+#: what is left
+WIDE = 120
 PATH_SHARE = 0.6
 
 
@@ -46,9 +48,19 @@ class FileList(RowList):
     def moved(self, i: int) -> None:
         self.post_message(self.Moved(self.reports[i]))
 
+    def _num_widths(self) -> list[int]:
+        """Each number column as wide as its title or its widest number."""
+        values = [(r.records, r.recovered, r.skipped, r.process_events) for r in self.reports]
+        return [max([cell_len(tr(key, self.lang))] + [len(f"{v[i]:,}") for v in values])
+                for i, key in enumerate(NUMBERS)]
+
     def _cols(self, width: int) -> tuple[int, int]:
-        fixed = 8 + sum(w + 1 for _, w in NUMBERS) + 1
-        rest = max(10, width - fixed)
+        """(path width, problem width): below ``WIDE`` columns the first problem is
+        left to the detail under the list and the path gets the room."""
+        fixed = 8 + sum(w + 1 for w in self._num_widths())
+        rest = max(10, width - fixed - 1)
+        if width < WIDE:
+            return rest, 0
         path = max(10, int(rest * PATH_SHARE))
         return path, max(0, rest - path - 1)
 
@@ -56,8 +68,9 @@ class FileList(RowList):
         path_w, prob_w = self._cols(width)
         t = Text(end="")
         t.append(fit(tr("tui.col_status", self.lang), 7).plain.ljust(8))
-        for key, w in NUMBERS:
-            t.append(fit(tr(key, self.lang), w).plain.rjust(w) + " ")
+        for key, w in zip(NUMBERS, self._num_widths()):
+            title = tr(key, self.lang)
+            t.append(" " * (w - cell_len(title)) + title + " ")
         t.append(" " + fit(tr("tui.col_file", self.lang), path_w).plain.ljust(path_w))
         if prob_w:
             t.append(" " + tr("tui.col_problem", self.lang))
@@ -68,8 +81,8 @@ class FileList(RowList):
         path_w, prob_w = self._cols(width)
         t = Text(end="", no_wrap=True)
         t.append(r.status.ljust(8), style=STATUS_STYLE.get(r.status, ""))
-        for (key, w), n in zip(NUMBERS, (r.records, r.recovered, r.skipped,
-                                         r.process_events)):
+        for key, w, n in zip(NUMBERS, self._num_widths(),
+                                  (r.records, r.recovered, r.skipped, r.process_events)):
             zero_hurts = n == 0 and key in ("tui.col_records", "tui.col_process_events")
             t.append(f"{n:,}".rjust(w) + " ", style="bold yellow" if zero_hurts else
                      "bold red" if key == "tui.col_skipped" and n else "")

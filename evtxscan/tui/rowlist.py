@@ -82,7 +82,7 @@ class RowList(Localized, ScrollView, can_focus=True):
         """The rows changed: redraw them all, put the cursor on row ``cursor``."""
         self._cache.clear()
         n = self.row_count()
-        self.virtual_size = Size(self.size.width, n + self._head)
+        self.virtual_size = Size(0, n + self._head)   # rows are fitted: no sideways scroll
         self.cursor = max(0, min(cursor, n - 1))
         self.refresh()
         self.call_after_refresh(self._show_cursor, True)
@@ -94,7 +94,7 @@ class RowList(Localized, ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         self._cache.clear()
-        self.virtual_size = Size(self.size.width, self.row_count() + self._head)
+        self.virtual_size = Size(0, self.row_count() + self._head)
 
     def _show_cursor(self, centre: bool = False) -> None:
         """Scroll so the cursor's row is visible (mid-screen after a jump)."""

@@ -617,7 +617,8 @@ class TimelineScreen(Localized, Screen):
         head = Text(end="")
         if start is not None:
             head.append(tr("tui.timeline_title", lang, host=printable(self.host),
-                           n=f"{len(procs):,}", start=start, end=end), style="bold")
+                           n=f"{len(procs):,}", start=short_time(start, app.tz),
+                           end=short_time(end, app.tz)), style="bold")
         else:
             head.append(tr("tui.timeline_all", lang, host=printable(self.host),
                            n=f"{len(procs):,}"), style="bold")

@@ -33,8 +33,9 @@ from evtxscan.timefmt import display
 
 from .keys import Localized
 from .model import ordered_marks
-from .render import (ALERT_SYMBOL, MARK_STYLE, activity_text, add, decoded_text, flatten,
-                     mark_word, proc_label, state_box, status_text, user_fields, value_text)
+from .render import (ALERT_SYMBOL, MARK_STYLE, activity_text, add, decoded_text, fit,
+                     flatten, mark_word, proc_label, short_time, state_box, status_text,
+                     user_fields, value_text)
 from .rowlist import RowList
 
 #: Children shown per page under one parent; more load on Enter ("… N more").
@@ -457,6 +458,8 @@ class DetailPane(TextView):
             t.append("\n")
         else:
             self._field(t, tr("tui.parent", lang), tr("tui.no_parent", lang))
+        t.append_text(activity_text(self.view.activity(node), lang, self.tz,
+                                    sysmon=self.view.has_sysmon(proc.host)))
         hashes = pr.get("hash", {}) or {}
         if hashes:
             t.append(f"{tr('tui.hashes', lang)}:\n", style="bold")
@@ -464,8 +467,6 @@ class DetailPane(TextView):
                 t.append(f"  {k}: ", style="dim")
                 add(t, hashes[k])
                 t.append("\n")
-        t.append_text(activity_text(self.view.activity(node), lang, self.tz,
-                                    sysmon=self.view.has_sysmon(proc.host)))
         sources = (doc.get("evtxscan", {}) or {}).get("sources", [])
         t.append(f"{tr('tui.sources', lang)}:\n", style="bold")
         for s in sources:
@@ -711,27 +712,38 @@ class TimelineView(RowList):
     def row_count(self) -> int:
         return len(self.procs)
 
-    #: width of the time column (``2026-03-10T02:14:07.250000+05:30``)
-    TIME_W = 32
-    #: width of the process column
-    PROC_W = 40
+    #: from this width on, times are shown in full (``2026-03-10T02:14:07.250000+05:30``);
+    #: narrower, to the second (``2026-03-10 07:44:07``)
+    FULL_TIME = 140
+
+    def _widths(self, width: int) -> tuple[int, int]:
+        """(time, process) column widths at ``width``."""
+        tw = 32 if width >= self.FULL_TIME else 19
+        return tw, max(20, min(40, (width - tw) // 2))
+
+    def _time(self, ts: str | None, width: int) -> str:
+        if width >= self.FULL_TIME:
+            return display(ts, self.tz)
+        return short_time(ts, self.tz)
 
     def header_text(self, width: int) -> Text:
+        tw, pw = self._widths(width)
         t = Text(end="", style="bold")
-        t.append(tr("tui.col_time", self.lang, tz=self.tz_name).ljust(self.TIME_W))
+        t.append(fit(tr("tui.col_time", self.lang, tz=self.tz_name), tw).plain.ljust(tw))
         t.append(" ")
-        t.append(tr("tui.col_process", self.lang).ljust(self.PROC_W))
+        t.append(fit(tr("tui.col_process", self.lang), pw).plain.ljust(pw))
         t.append(" ")
         t.append(tr("tui.col_parent_cmdline", self.lang))
         return t
 
     def row_text(self, i: int, width: int) -> Text:
         p = self.procs[i]
+        tw, pw = self._widths(width)
         t = Text(no_wrap=True, end="")
-        t.append(display(p.start_time, self.tz).ljust(self.TIME_W), style="dim")
+        t.append(self._time(p.start_time, width).ljust(tw), style="dim")
         t.append(" ")
-        label = proc_label(p, self.view.marks.get(p.node, ()), self.lang, width=self.PROC_W)
-        label.pad_right(max(0, self.PROC_W - label.cell_len))
+        label = proc_label(p, self.view.marks.get(p.node, ()), self.lang, width=pw)
+        label.pad_right(max(0, pw - label.cell_len))
         t.append_text(label)
         par = self.view.graph.parent(p.node)
         t.append(" ← ", style="dim")
