@@ -42,6 +42,8 @@ from .summary import FILES as SUMMARY_FILES
 
 #: evtxscan's own files that may sit in OUTDIR beside a set without ``--force``
 KEEP = ("case.json", ".case.json.*", "evtxscan-alert-*.md")
+#: the case file's lock (``evtxscan.case.Case``), held while the case is carried over
+CASE_LOCK = ".case.json.lock"
 #: the seal of a complete set: written last, removed first (see the module docstring)
 SEAL = SUMMARY_FILES[0]
 STAGING = ".{name}.evtxscan-staging-"
@@ -184,11 +186,14 @@ class OutputSet:
         """Make the staged set OUTDIR's; raise ``OutputError`` if that fails (OUTDIR then
         still holds the previous set)."""
         try:
-            self._carry_over()
-            if self.inside:
-                self._move_in()
-            else:
-                self._exchange()
+            # a TUI working in OUTDIR's case writes it under this lock: a change saved
+            # between the carry-over and the swap would be left in the old folder
+            with exclusive_lock(self.outdir / CASE_LOCK):
+                self._carry_over()
+                if self.inside:
+                    self._move_in()
+                else:
+                    self._exchange()
         except OSError as exc:
             self.abort()
             raise OutputError(f"cannot write the outputs into {printable(str(self.outdir))}: "

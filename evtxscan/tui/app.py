@@ -382,6 +382,17 @@ def check_outdir(outdir: str | Path, paths: list[str]) -> Path:
     return out
 
 
+def old_case_note(options: TuiOptions, case_path: Path) -> str | None:
+    """One line when the case this run starts differs from the ``./evtxscan-case.json``
+    an earlier evtxscan kept here by default, so no one loses their notes unawares."""
+    from evtxscan.textsafe import printable
+    old = Path(OLD_DEFAULT_CASE)
+    if options.case is not None or not old.is_file() or case_path.exists():
+        return None
+    return (f"evtxscan: note: the case is now {printable(str(case_path))} (-o OUTDIR, "
+            f"shared with scan -o); to go on in {old}, add --case {old}")
+
+
 def run(options: TuiOptions) -> int:
     """Entry point of ``evtxscan tui``; returns the exit status.
 
@@ -400,10 +411,9 @@ def run(options: TuiOptions) -> int:
     except ValueError as exc:
         print(f"evtxscan: error: {printable(str(exc))}", file=sys.stderr)
         return EXIT_FATAL
-    old = Path(OLD_DEFAULT_CASE)
-    if options.case is None and old.is_file() and not case_path.exists():
-        print(f"evtxscan: note: the case is now {printable(str(case_path))} (-o OUTDIR, "
-              f"shared with scan -o); to go on in {old}, add --case {old}", file=sys.stderr)
+    note = old_case_note(options, case_path)
+    if note:
+        print(note, file=sys.stderr)
     try:
         scratch = Scratch(outdir.parent if os.access(outdir.parent, os.W_OK) else None)
     except OSError:
