@@ -119,8 +119,9 @@ def test_a_case_change_saved_while_a_scan_swaps_the_folder_is_kept(tmp_path):
     holding.wait()
     t0 = time.monotonic()
     outset.commit()
+    waited = time.monotonic() - t0
     t.join()
-    assert time.monotonic() - t0 >= 0.3          # the commit waited for the save
+    assert waited >= 0.3                         # the commit waited for the save
     assert (out / "case.json").read_bytes() == b"after"
-    assert (out / "summary.json").exists() and done.is_set()
+    assert (out / "summary.json").exists()
     assert not (out / ".case.json.lock").exists()
