@@ -77,6 +77,8 @@ class AlertList(RowList):
     # ---------------------------------------------------------------- data
     def show(self, rows: list[Row], ctx: Context, cursor: int = 0) -> None:
         self.rows, self.ctx = rows, ctx
+        # the year may be left out at narrow widths only when every row shares it
+        self._one_year = len({short_time(r.alert.timestamp, ctx.tz)[:4] for r in rows}) <= 1
         self._cells = [self._row_cells(r) for r in rows]
         self._layouts.clear()
         self.reset(cursor)
@@ -121,7 +123,8 @@ class AlertList(RowList):
         else:
             cells["count"] = Text(" └" if row.member else "", style="dim")
         cells["time"] = Text(short_time(a.timestamp, ctx.tz))
-        cells["time_brief"] = Text(short_time(a.timestamp, ctx.tz, year=False))
+        cells["time_brief"] = Text(short_time(a.timestamp, ctx.tz,
+                                              year=not getattr(self, "_one_year", True)))
         hosts = {x.host for x in alerts}
         cells["host"] = safe(a.host) if len(hosts) == 1 else Text(
             tr("tui.n_hosts", ctx.lang, n=len(hosts)), style="italic")
