@@ -6,7 +6,6 @@ arguments: no network, no install, the logic alone."""
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 from pathlib import Path

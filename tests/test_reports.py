@@ -206,3 +206,99 @@ def test_report_html_renders_in_headless_chromium(analysis, reports, tmp_path):
     assert shot.returncode == 0, shot.stderr[-2000:]
     assert png.stat().st_size > 10_000
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+# ------------------------------------------------------------------ issue 18
+@pytest.mark.parametrize("text", [
+    "CORP\\bob", "NT AUTHORITY\\SYSTEM", "C:\\Users\\*\\x", "a\\\\b", "trailing\\",
+    "\\[not a link](x)", "<b>bold</b>", "&amp; &lt;", "**x** _y_ `z`", "back\\`tick",
+    "\\*\\_", "{{x}} $y$ ~~z~~ #h !i |p|", HOSTILE_CMDLINE])
+def test_markdown_text_renders_as_the_evidence_and_reads_as_it_in_the_file(text):
+    """What ``md_text`` writes renders (CommonMark) to exactly the evidence; a backslash
+    is doubled only where CommonMark would read it as an escape, so ``CORP\\bob`` reads as
+    it is in report.md too (it showed ``CORP\\\\bob``)."""
+    import html as htmlmod
+
+    from markdown_it import MarkdownIt
+    md = markdown.md_text(text)
+    rendered = MarkdownIt("commonmark").render("x " + md).strip()
+    assert rendered.startswith("<p>x ") and rendered.endswith("</p>")
+    inner = rendered[len("<p>x "):-len("</p>")]
+    assert "<" not in inner and htmlmod.unescape(inner) == printable(text), md
+
+
+def test_markdown_users_read_with_one_backslash(reports):
+    md = (reports / "report.md").read_text(encoding="utf-8")
+    assert "user: NT AUTHORITY\\SYSTEM" in md and "NT AUTHORITY\\\\SYSTEM" not in md
+    assert markdown.md_text("CORP\\bob") == "CORP\\bob"
+    assert markdown.md_text("C:\\x\\*") == "C:\\x\\\\\\*"   # before "*": an escape
+
+
+@pytest.fixture(scope="module")
+def worked(analysis, tmp_path_factory):
+    """A case where the responder set statuses: the reports export them."""
+    out = tmp_path_factory.mktemp("worked")
+    case = Case.open(out / "case.json", analysis)
+    cmd = alert_of(analysis, "DC01", "cmd.exe")
+    ws = alert_of(analysis, "WS01", "cmd.exe")
+    case.set_alert_status(cmd.id, "true_positive")
+    case.set_alert_status(ws.id, "acknowledged")
+    write(analysis, out, ["csv", "md", "html", "jsonl"],
+          WriteOptions(lang="en", timezone="UTC", case=str(out / "case.json")))
+    return out, cmd, ws
+
+
+def test_alert_status_is_in_every_report_and_never_in_the_jsonl(analysis, worked, tmp_path):
+    out, cmd, ws = worked
+    rows = list(csv.DictReader(io.StringIO((out / "alerts.csv").read_text("utf-8-sig"))))
+    by_id = {r["alert_id"]: r["alert_status"] for r in rows}
+    assert by_id[cmd.id] == "true_positive" and by_id[ws.id] == "acknowledged"
+    assert {v for k, v in by_id.items() if k not in (cmd.id, ws.id)} == {"open"}
+    md = (out / "report.md").read_text(encoding="utf-8")
+    assert "| alert status |" in md and "| true positive |" in md and "| acknowledged |" in md
+    assert re.search(r"- alert status: \*\*true positive\*\* \(set \d{4}-\d\d-\d\dT[\d:]+Z\)", md)
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert '<span class="status status-true_positive">true positive</span>' in page
+    # alerts.jsonl is what the evidence says: the same bytes with or without a case
+    write(analysis, tmp_path, ["jsonl"], WriteOptions(case=None))
+    assert (tmp_path / "alerts.jsonl").read_bytes() == (out / "alerts.jsonl").read_bytes()
+    assert b"true_positive" not in (out / "alerts.jsonl").read_bytes()
+
+
+def test_encoded_powershell_is_decoded_next_to_the_command_line_and_escaped(analysis):
+    import base64
+
+    from evtxscan.outputs import html as html_out
+    ps = alert_of(analysis, "DC01", "powershell.exe")
+    md = markdown.render_alert_markdown(analysis, ps)
+    assert "- decoded -enc (base64 of UTF-16LE):\n\n  ```powershell\n  IEX (New-Object)\n  ```" \
+        in md
+    page = html_out.render_alert_html(analysis, ps)
+    assert '<pre class="decoded">IEX (New-Object)</pre>' in page
+    # a hostile script: escaped in every format, exact in JSON
+    script = "echo \x1b[2J<script>alert(1)</script>\n```\n[bold]x[/bold]"
+    cmdline = "powershell -enc " + base64.b64encode(script.encode("utf-16-le")).decode()
+    proc = dataclasses.replace(ps.process, starts=[], command_line=cmdline)
+    evil = Alert(ps.rule, proc, ps.doc, ps.triage)
+    md = markdown.render_alert_markdown(analysis, evil)
+    assert "\x1b" not in md and "echo \\x1b[2J<script>" in md    # inside a code fence
+    assert "````powershell" in md                                 # longer than its ```
+    from markdown_it import MarkdownIt
+    rendered = MarkdownIt("commonmark").render(md)
+    assert "<script>" not in rendered and "&lt;script&gt;" in rendered
+    page = html_out.render_alert_html(analysis, evil)
+    assert "\x1b" not in page and "<script>alert(1)" not in page
+    assert "echo \\x1b[2J&lt;script&gt;alert(1)&lt;/script&gt;\n```\n[bold]x[/bold]" in page
+    fake = types.SimpleNamespace(alerts=[evil])
+    row = list(csv.DictReader(io.StringIO(csv_out.render(fake))))[0]
+    assert row["command_line_decoded"] == (
+        "[decoded -enc (base64 of UTF-16LE)] echo \\x1b[2J<script>alert(1)</script>"
+        "\\n```\\n[bold]x[/bold]")
+
+
+def test_chinese_reports_translate_severities(analysis, tmp_path):
+    write(analysis, tmp_path, ["md", "html"], WriteOptions(lang="zh", case=None))
+    md = (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert "(严重性 高," in md and "| 高 |" in md and "| high |" not in md
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert '<span class="sev-high">高</span>' in page

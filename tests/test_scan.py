@@ -110,7 +110,7 @@ def test_summary_counts_say_what_they_count(evidence, tmp_path):
     """Issue 18: DC01's Security.evtx said ``"records": 913`` beside ``"channels":
     {"Security": 513}``.  Channel and computer are known only for the records read in
     full, and the keys now say so; every record is in ``records`` and ``event_ids``."""
-    from evtxscan.records import WANTED_EVENT_IDS
+    from evtxscan.records import SECURITY_PROVIDER, is_wanted
     out = tmp_path / "out"
     main(["scan", str(evidence / "DC01"), "-o", str(out), "-q"])
     (f,) = [f for f in json.loads((out / "summary.json").read_text())["files"]
@@ -118,7 +118,9 @@ def test_summary_counts_say_what_they_count(evidence, tmp_path):
     st = f["stats"]
     assert "channels" not in st and "computers" not in st
     assert sum(st["event_ids"].values()) == f["records"]
-    in_full = sum(n for eid, n in st["event_ids"].items() if int(eid) in WANTED_EVENT_IDS)
+    assert list(st["providers"]) == [SECURITY_PROVIDER]
+    in_full = sum(n for eid, n in st["event_ids"].items()
+                  if is_wanted(SECURITY_PROVIDER, int(eid)))
     assert 0 < in_full < f["records"]
     assert st["records_read_in_full_by_channel"] == {"Security": in_full}
     assert st["records_read_in_full_by_computer"] == {"DC01.corp.example": in_full}
