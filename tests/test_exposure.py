@@ -533,7 +533,9 @@ async def test_tui_checklist_item_7_shows_the_answer_and_its_sources(tmp_path):
                     break
                 await pilot.pause(0.05)
             await pilot.pause()
-            alerts = app.view.sorted_alerts(None)
+            await pilot.press("z", "z")         # no stacking (issue 18): one row per alert
+            await pilot.pause()
+            alerts = app.screen.alerts
             for n, alert in enumerate(alerts):
                 if not isinstance(app.screen, AlertsScreen):
                     await pilot.press("escape")

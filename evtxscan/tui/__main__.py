@@ -1,4 +1,4 @@
-"""``python -m evtxscan.tui PATH... [--case FILE]``: the same as ``evtxscan tui``."""
+"""``python -m evtxscan.tui PATH... [-o OUTDIR] [--case FILE]``: the same as ``evtxscan tui``."""
 
 import sys
 

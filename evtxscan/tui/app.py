@@ -1,10 +1,10 @@
 """The evtxscan TUI: walk the process tree from each alert and work the guide's checklist.
 
 The app is a face over the engine: ``evtxscan.analysis.analyze`` reads the evidence (in a
-thread worker that posts progress messages, so the screen never freezes),
-``evtxscan.checklist`` turns the rule's guide into items with answers, and
-``evtxscan.case.Case`` keeps ticks and notes (saved on every change, so quitting never
-loses one).  Nothing here analyses evidence.
+daemon thread that posts progress messages, so the screen never freezes and quitting
+never waits for it), ``evtxscan.checklist`` turns the rule's guide into items with
+answers, and ``evtxscan.case.Case`` keeps statuses, ticks and notes (saved on every
+change, so quitting never loses one).  Nothing here analyses evidence.
 """
 
 from __future__ import annotations
